@@ -29,12 +29,12 @@ type txnLog interface {
 // durable >= its zxid (each outbound message carries the zxid it needs).
 // So no client can observe a write that a crash could lose.
 type db struct {
-	mu       sync.RWMutex
-	tree     *tree.Tree
+	mu   sync.RWMutex
+	tree *tree.Tree
 	// wmu guards watches: readers register watches under mu.RLock, so the
 	// table needs its own lock. Order: mu, then wmu, then a conn's outMu.
-	wmu     sync.Mutex
-	watches *watch.Manager[*conn]
+	wmu      sync.Mutex
+	watches  *watch.Manager[*conn]
 	sessions *session.Tracker // guarded by Server.sessMu, not mu
 	owners   map[int64]*conn  // session id -> its connection; guarded by mu
 

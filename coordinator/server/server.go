@@ -161,7 +161,9 @@ func (s *Server) fatal(err error) {
 
 func (s *Server) monoMs() int64 { return time.Since(s.start).Milliseconds() }
 
-func (s *Server) monoToWall(ms int64) time.Time { return s.start.Add(time.Duration(ms) * time.Millisecond) }
+func (s *Server) monoToWall(ms int64) time.Time {
+	return s.start.Add(time.Duration(ms) * time.Millisecond)
+}
 
 func (s *Server) wallMs() int64 { return time.Now().UnixMilli() }
 
@@ -322,4 +324,3 @@ func (st *serverStats) reset() {
 	st.totLat.Store(0)
 	st.count.Store(0)
 }
-

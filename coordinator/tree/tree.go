@@ -14,10 +14,10 @@ import (
 // nodes whose owner field carries their type, as in ZooKeeper's
 // EphemeralType; clients are always shown 0 for them.
 const (
-	ContainerOwner int64 = math.MinInt64             // 0x8000000000000000
-	ttlMask        int64 = -0x100000000000000        // 0xFF00000000000000
-	MaxTTL         int64 = 0x000000FFFFFFFFFF        // largest TTL ZooKeeper accepts
-	ttlValueMask   int64 = 0x00FFFFFFFFFFFFFF        // where the TTL sits inside the owner
+	ContainerOwner int64 = math.MinInt64      // 0x8000000000000000
+	ttlMask        int64 = -0x100000000000000 // 0xFF00000000000000
+	MaxTTL         int64 = 0x000000FFFFFFFFFF // largest TTL ZooKeeper accepts
+	ttlValueMask   int64 = 0x00FFFFFFFFFFFFFF // where the TTL sits inside the owner
 )
 
 // TTLOwner encodes a TTL (ms) as an ephemeral owner value.
@@ -115,6 +115,7 @@ func New() *Tree {
 		Sessions:   map[int64]int32{},
 	}
 	t.nodes["/"] = &Node{ACL: zkproto.OpenACLUnsafe, Children: map[string]struct{}{}}
+	t.dataSize = int64(len("/"))
 	t.addSystem("/zookeeper", zkproto.OpenACLUnsafe, 0)
 	t.addSystem("/zookeeper/quota", zkproto.OpenACLUnsafe, 0)
 	t.addSystem("/zookeeper/config", zkproto.ReadACLUnsafe, -1)
@@ -127,6 +128,7 @@ func (t *Tree) addSystem(path string, acl []zkproto.ACL, aversion int32) {
 		n.Data = []byte{}
 	}
 	t.nodes[path] = n
+	t.dataSize += int64(len(path))
 	parent, name := Split(path)
 	t.nodes[parent].Children[name] = struct{}{}
 }
