@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,9 +76,13 @@ func (c *conn) serve() {
 	go c.writeLoop()
 	graceful := c.readLoop()
 	if graceful {
-		// Let the writer send what is queued (a final reply) before closing.
+		// Let the writer send what is queued (a final reply) and close the
+		// connection itself when it reaches this marker.
+		c.enqueue(outMsg{close: true})
+		done := make(chan struct{})
+		go func() { c.writerW.Wait(); close(done) }()
 		select {
-		case <-c.writerIdle():
+		case <-done:
 		case <-time.After(5 * time.Second):
 		}
 	}
@@ -92,29 +97,6 @@ func (c *conn) close() {
 		close(c.closed)
 		c.nc.Close()
 	})
-}
-
-// writerIdle returns a channel closed once the writer has drained the queue
-// or exited.
-func (c *conn) writerIdle() <-chan struct{} {
-	ch := make(chan struct{})
-	go func() {
-		defer close(ch)
-		for {
-			c.outMu.Lock()
-			idle := len(c.out) == 0 || c.outDone
-			c.outMu.Unlock()
-			if idle {
-				return
-			}
-			select {
-			case <-c.closed:
-				return
-			case <-time.After(2 * time.Millisecond):
-			}
-		}
-	}()
-	return ch
 }
 
 // readLoop performs the handshake and then handles requests until the
@@ -135,10 +117,25 @@ func (c *conn) readLoop() bool {
 			return false
 		}
 		buf = frame[:0]
-		if !c.handle(frame) {
+		if !c.safeHandle(frame) {
 			return true
 		}
 	}
+}
+
+// safeHandle handles a frame and turns a panic into a closed connection
+// with an Error log line: a bug triggered by one client must not take the
+// server, and every other session, down with it.
+func (c *conn) safeHandle(frame []byte) (keep bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.log.WithField("panic", p).WithField("stack", string(debug.Stack())).
+				Error("request handler panicked; closing connection")
+			c.close()
+			keep = false
+		}
+	}()
+	return c.handle(frame)
 }
 
 func (c *conn) logReadError(err error) {

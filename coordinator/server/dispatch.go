@@ -81,7 +81,7 @@ func (c *conn) handle(frame []byte) bool {
 func (c *conn) unimplemented(r *request) bool {
 	c.log.WithField("op", int32(r.h.Op)).Warn("closing connection: unknown opcode")
 	c.s.acquire()
-	c.reply(zkproto.ReplyHeader{Xid: r.h.Xid, Zxid: c.s.db.durable.Load(), Err: zkproto.ErrUnimplemented},
+	c.reply(zkproto.ReplyHeader{Xid: r.h.Xid, Zxid: -1, Err: zkproto.ErrUnimplemented},
 		nil, 0, r.start, r.h.Op)
 	return false
 }

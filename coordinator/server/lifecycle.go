@@ -121,6 +121,12 @@ func (s *Server) connect(c *conn, req *zkproto.ConnectRequest) (ok, graceful boo
 		c.log.WithFields(logrus.Fields{"session_id": fmt.Sprintf("0x%x", id), "timeout": timeout}).Debug("session established")
 	} else {
 		id = req.SessionID
+		// ZooKeeper drops whichever connection holds the session before it
+		// checks the password, so even a refused resume ends the old one.
+		if old := d.owners[id]; old != nil && old != c {
+			old.close()
+			delete(d.owners, id)
+		}
 		s.sessMu.Lock()
 		live := d.sessions.Get(id) != nil && bytes.Equal(req.Passwd, session.Password(id))
 		if live {
@@ -132,9 +138,6 @@ func (s *Server) connect(c *conn, req *zkproto.ConnectRequest) (ok, graceful boo
 			bad := zkproto.ConnectResponse{Passwd: make([]byte, 16), HasReadOnly: req.HasReadOnly}
 			c.enqueue(outMsg{b: zkproto.AppendFrame(nil, &bad), close: true})
 			return false, true
-		}
-		if old := d.owners[id]; old != nil && old != c {
-			old.close()
 		}
 	}
 	resp.SessionID, resp.Passwd = id, session.Password(id)

@@ -17,13 +17,13 @@ func handleMulti(c *conn, r *request) bool {
 		err = zkproto.ErrMarshallingError
 	}
 	if err != nil {
-		c.write(r, func(*tree.Prep) (tree.Txn, func() zkproto.Record, error) { return tree.Txn{}, nil, err })
+		c.write(r, func(*tree.Prep) (tree.Txn, respondFn, error) { return tree.Txn{}, nil, err })
 		return true
 	}
-	c.write(r, func(p *tree.Prep) (tree.Txn, func() zkproto.Record, error) {
+	c.write(r, func(p *tree.Prep) (tree.Txn, respondFn, error) {
 		subs, failed := c.prepMulti(p, req.Ops)
 		txn := tree.Txn{Type: zkproto.OpMulti, Multi: subs}
-		return txn, func() zkproto.Record { return c.s.multiResponse(req.Ops, subs, failed) }, nil
+		return txn, func(t *tree.Txn) zkproto.Record { return multiResponse(req.Ops, t.Multi, failed) }, nil
 	})
 	return true
 }
@@ -82,7 +82,7 @@ func (c *conn) prepOne(p *tree.Prep, op zkproto.MultiOp) (tree.Txn, error) {
 }
 
 // multiResponse builds the per-op results after the multi is applied.
-func (s *Server) multiResponse(ops []zkproto.MultiOp, subs []tree.Txn, failed bool) zkproto.Record {
+func multiResponse(ops []zkproto.MultiOp, subs []tree.Txn, failed bool) zkproto.Record {
 	resp := &zkproto.MultiResponse{Results: make([]zkproto.MultiResult, len(subs))}
 	for i, sub := range subs {
 		if failed {
@@ -90,12 +90,12 @@ func (s *Server) multiResponse(ops []zkproto.MultiOp, subs []tree.Txn, failed bo
 				Resp: &zkproto.ErrorResponse{Err: sub.Err}}
 			continue
 		}
-		resp.Results[i] = s.multiResult(ops[i].Op, &sub)
+		resp.Results[i] = multiResult(ops[i].Op, &subs[i])
 	}
 	return resp
 }
 
-func (s *Server) multiResult(op zkproto.Op, sub *tree.Txn) zkproto.MultiResult {
+func multiResult(op zkproto.Op, sub *tree.Txn) zkproto.MultiResult {
 	switch op {
 	case zkproto.OpCreate, zkproto.OpCreate2:
 		// Plain creates answer as type 1 even for create2: kazoo and
@@ -103,11 +103,9 @@ func (s *Server) multiResult(op zkproto.Op, sub *tree.Txn) zkproto.MultiResult {
 		return zkproto.MultiResult{Op: zkproto.OpCreate, Resp: &zkproto.CreateResponse{Path: sub.Path}}
 	case zkproto.OpCreateContainer, zkproto.OpCreateTTL:
 		return zkproto.MultiResult{Op: zkproto.OpCreate2,
-			Resp: &zkproto.Create2Response{Path: sub.Path, Stat: s.db.tree.Get(sub.Path).Stat()}}
+			Resp: &zkproto.Create2Response{Path: sub.Path, Stat: sub.Stat}}
 	case zkproto.OpSetData:
-		st := s.db.tree.Get(sub.Path).Stat()
-		st.Version, st.DataLength = sub.Version, int32(len(sub.Data))
-		return zkproto.MultiResult{Op: zkproto.OpSetData, Resp: &zkproto.SetDataResponse{Stat: st}}
+		return zkproto.MultiResult{Op: zkproto.OpSetData, Resp: &zkproto.SetDataResponse{Stat: sub.Stat}}
 	}
 	return zkproto.MultiResult{Op: op}
 }
@@ -156,5 +154,5 @@ func (c *conn) readOne(op zkproto.MultiOp) zkproto.MultiResult {
 	if op.Op == zkproto.OpGetData {
 		return zkproto.MultiResult{Op: op.Op, Resp: &zkproto.GetDataResponse{Data: n.Data, Stat: n.Stat()}}
 	}
-	return zkproto.MultiResult{Op: op.Op, Resp: &zkproto.GetChildrenResponse{Children: n.ChildNames()}}
+	return zkproto.MultiResult{Op: op.Op, Resp: &zkproto.GetChildrenResponse{Children: t.Children(path)}}
 }

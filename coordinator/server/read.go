@@ -13,10 +13,12 @@ import (
 // reveals state that a crash could take back.
 func (c *conn) read(r *request, fn func() (zkproto.Record, error)) {
 	d := c.s.db
-	d.mu.RLock()
-	body, err := fn()
-	zxid := d.tree.LastZxid
-	d.mu.RUnlock()
+	body, err, zxid := func() (zkproto.Record, error, int64) {
+		d.mu.RLock()
+		defer d.mu.RUnlock()
+		body, err := fn()
+		return body, err, d.tree.LastZxid
+	}()
 	c.reply(zkproto.ReplyHeader{Xid: r.h.Xid, Zxid: zxid, Err: errCode(err)}, body, zxid, r.start, r.h.Op)
 }
 
@@ -99,10 +101,11 @@ func handleGetChildren(c *conn, r *request) bool {
 		if req.Watch {
 			c.addWatch(req.Path, watch.Child)
 		}
+		kids := c.s.db.tree.Children(req.Path)
 		if r.h.Op == zkproto.OpGetChildren {
-			return &zkproto.GetChildrenResponse{Children: n.ChildNames()}, nil
+			return &zkproto.GetChildrenResponse{Children: kids}, nil
 		}
-		return &zkproto.GetChildren2Response{Children: n.ChildNames(), Stat: n.Stat()}, nil
+		return &zkproto.GetChildren2Response{Children: kids, Stat: n.Stat()}, nil
 	})
 	return true
 }
@@ -184,7 +187,7 @@ func handleGetAllChildrenNumber(c *conn, r *request) bool {
 func handleWhoAmI(c *conn, r *request) bool {
 	c.read(r, func() (zkproto.Record, error) {
 		resp := &zkproto.WhoAmIResponse{}
-		for _, id := range c.authIDs() {
+		for _, id := range tree.JavaIDOrder(c.authIDs()) {
 			user := id.ID
 			if id.Scheme == "digest" {
 				user, _, _ = strings.Cut(id.ID, ":")

@@ -5,9 +5,12 @@ import (
 	"github.com/samsa-kafka/samsa/zkproto"
 )
 
+// respondFn builds the success reply from the applied transaction.
+type respondFn func(applied *tree.Txn) zkproto.Record
+
 // writeFn prepares a transaction against the tree. It returns the txn and
 // a function that builds the success reply once the txn is applied.
-type writeFn func(p *tree.Prep) (tree.Txn, func() zkproto.Record, error)
+type writeFn func(p *tree.Prep) (tree.Txn, respondFn, error)
 
 // write runs one write request through the commit pipeline: prepare,
 // take a zxid (failures too: they commit an error txn, as in ZooKeeper),
@@ -29,7 +32,7 @@ func (c *conn) write(r *request, fn writeFn) {
 	c.stats.lastZxid.Store(txn.Zxid)
 	var body zkproto.Record
 	if code == 0 && respond != nil {
-		body = respond()
+		body = respond(&txn)
 	}
 	c.reply(zkproto.ReplyHeader{Xid: r.h.Xid, Zxid: txn.Zxid, Err: code}, body, txn.Zxid, r.start, r.h.Op)
 }
@@ -55,29 +58,29 @@ func handleCreate(c *conn, r *request) bool {
 		decErr = decode(r, &req)
 		a.Path, a.Data, a.ACL, a.Flags, a.TTL = req.Path, req.Data, req.ACL, req.Flags, -1
 	}
-	c.write(r, func(p *tree.Prep) (tree.Txn, func() zkproto.Record, error) {
+	c.write(r, func(p *tree.Prep) (tree.Txn, respondFn, error) {
 		if decErr != nil {
 			return tree.Txn{}, nil, decErr
 		}
 		txn, err := p.Create(a, c.sessionID.Load(), &c.auth)
-		return txn, func() zkproto.Record { return c.s.createResponse(r.h.Op, txn.Path) }, err
+		return txn, func(t *tree.Txn) zkproto.Record { return createResponse(r.h.Op, t) }, err
 	})
 	return true
 }
 
 // createResponse builds the reply of a create: the path alone for create,
 // the path and Stat for create2, createContainer and createTTL.
-func (s *Server) createResponse(op zkproto.Op, path string) zkproto.Record {
+func createResponse(op zkproto.Op, txn *tree.Txn) zkproto.Record {
 	if op == zkproto.OpCreate {
-		return &zkproto.CreateResponse{Path: path}
+		return &zkproto.CreateResponse{Path: txn.Path}
 	}
-	return &zkproto.Create2Response{Path: path, Stat: s.db.tree.Get(path).Stat()}
+	return &zkproto.Create2Response{Path: txn.Path, Stat: txn.Stat}
 }
 
 func handleDelete(c *conn, r *request) bool {
 	var req zkproto.DeleteRequest
 	decErr := decode(r, &req)
-	c.write(r, func(p *tree.Prep) (tree.Txn, func() zkproto.Record, error) {
+	c.write(r, func(p *tree.Prep) (tree.Txn, respondFn, error) {
 		if decErr != nil {
 			return tree.Txn{}, nil, decErr
 		}
@@ -90,14 +93,12 @@ func handleDelete(c *conn, r *request) bool {
 func handleSetData(c *conn, r *request) bool {
 	var req zkproto.SetDataRequest
 	decErr := decode(r, &req)
-	c.write(r, func(p *tree.Prep) (tree.Txn, func() zkproto.Record, error) {
+	c.write(r, func(p *tree.Prep) (tree.Txn, respondFn, error) {
 		if decErr != nil {
 			return tree.Txn{}, nil, decErr
 		}
 		txn, err := p.SetData(req.Path, req.Data, req.Version, &c.auth)
-		return txn, func() zkproto.Record {
-			return &zkproto.SetDataResponse{Stat: c.s.db.tree.Get(req.Path).Stat()}
-		}, err
+		return txn, func(t *tree.Txn) zkproto.Record { return &zkproto.SetDataResponse{Stat: t.Stat} }, err
 	})
 	return true
 }
@@ -105,14 +106,12 @@ func handleSetData(c *conn, r *request) bool {
 func handleSetACL(c *conn, r *request) bool {
 	var req zkproto.SetACLRequest
 	decErr := decode(r, &req)
-	c.write(r, func(p *tree.Prep) (tree.Txn, func() zkproto.Record, error) {
+	c.write(r, func(p *tree.Prep) (tree.Txn, respondFn, error) {
 		if decErr != nil {
 			return tree.Txn{}, nil, decErr
 		}
 		txn, err := p.SetACL(req.Path, req.ACL, req.Version, &c.auth)
-		return txn, func() zkproto.Record {
-			return &zkproto.SetACLResponse{Stat: c.s.db.tree.Get(req.Path).Stat()}
-		}, err
+		return txn, func(t *tree.Txn) zkproto.Record { return &zkproto.SetACLResponse{Stat: t.Stat} }, err
 	})
 	return true
 }
@@ -120,7 +119,7 @@ func handleSetACL(c *conn, r *request) bool {
 // handleReconfig refuses dynamic reconfiguration: Samsa runs standalone,
 // and ZooKeeper answers ReconfigDisabled unless reconfigEnabled is set.
 func handleReconfig(c *conn, r *request) bool {
-	c.write(r, func(p *tree.Prep) (tree.Txn, func() zkproto.Record, error) {
+	c.write(r, func(p *tree.Prep) (tree.Txn, respondFn, error) {
 		if c.s.cfg.ReconfigEnabled {
 			return tree.Txn{}, nil, zkproto.ErrUnimplemented
 		}

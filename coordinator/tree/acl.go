@@ -113,7 +113,11 @@ func validID(scheme, id string) bool {
 		if ip == nil {
 			return false
 		}
-		return !hasBits || validBits(bits, len(ip.To16())*8)
+		size := 128
+		if ip.To4() != nil {
+			size = 32
+		}
+		return !hasBits || validBits(bits, size)
 	}
 	return false
 }
@@ -134,7 +138,7 @@ func FixupACL(acl []zkproto.ACL, auth *Auth) ([]zkproto.ACL, error) {
 		case a.ID.Scheme == "auth":
 			found := false
 			if auth != nil {
-				for _, id := range auth.IDs {
+				for _, id := range JavaIDOrder(auth.IDs) {
 					if id.Scheme == "digest" {
 						found = true
 						out = append(out, zkproto.ACL{Perms: a.Perms, ID: id})
@@ -180,6 +184,19 @@ func MaskDigests(acl []zkproto.ACL) []zkproto.ACL {
 			a.ID.ID = user + ":x"
 		}
 		out[i] = a
+	}
+	return out
+}
+
+// JavaIDOrder returns ids in the order ZooKeeper's per-connection auth set
+// (a ConcurrentHashMap of Id) iterates them, which is the order "auth"
+// ACLs expand in and whoAmI lists.
+func JavaIDOrder(ids []zkproto.ID) []zkproto.ID {
+	order := javaOrder(len(ids), func(i int) int32 { return javaIDHash(ids[i].Scheme, ids[i].ID) },
+		func(i int) int64 { return int64(i) }, hashCapacity(16, len(ids)))
+	out := make([]zkproto.ID, len(ids))
+	for i, j := range order {
+		out[i] = ids[j]
 	}
 	return out
 }

@@ -120,10 +120,10 @@ func (p *Prep) Create(a CreateArgs, session int64, auth *Auth) (Txn, error) {
 
 // createMode validates flags and TTL and returns the owner value to store.
 func (p *Prep) createMode(a CreateArgs, session int64) (owner int64, sequential bool, err error) {
+	// The flags decide validation and the sequence suffix even for
+	// createContainer; only the op decides that the node is a container
+	// (a plain create with the container flag makes a persistent node).
 	flags := a.Flags
-	if a.Op == zkproto.OpCreateContainer {
-		flags = zkproto.ModeContainer
-	}
 	if flags < zkproto.ModePersistent || flags > zkproto.ModePersistentSequentialTTL {
 		return 0, false, zkproto.ErrBadArguments
 	}
@@ -143,7 +143,7 @@ func (p *Prep) createMode(a CreateArgs, session int64) (owner int64, sequential 
 		owner = TTLOwner(ttl)
 	case ttl >= 0:
 		return 0, false, zkproto.ErrBadArguments
-	case flags == zkproto.ModeContainer:
+	case a.Op == zkproto.OpCreateContainer:
 		owner = ContainerOwner
 	case flags == zkproto.ModeEphemeral || flags == zkproto.ModeEphemeralSequential:
 		owner = session

@@ -76,6 +76,7 @@ func ReadSnapshot(r io.Reader) (*Tree, error) {
 		ephemerals: map[int64]map[string]struct{}{},
 		containers: map[string]struct{}{},
 		ttls:       map[string]struct{}{},
+		ephCap:     map[int64]int{},
 		Sessions:   map[int64]int32{},
 	}
 	t.LastZxid = d.Long()
@@ -117,7 +118,7 @@ func (t *Tree) readNode(d *zkproto.Decoder, root bool) error {
 		if parent == nil {
 			return fmt.Errorf("tree: read snapshot: orphan %q: %w", path, zkproto.ErrCorrupt)
 		}
-		parent.Children[name] = struct{}{}
+		parent.addChild(name)
 	}
 	t.nodes[path] = n
 	t.dataSize += int64(len(n.Data) + len(path))

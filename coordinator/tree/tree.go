@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 
 	"github.com/samsa-kafka/samsa/zkproto"
 )
@@ -56,6 +55,9 @@ type Node struct {
 	EphemeralOwner int64
 	Pzxid          int64
 	Children       map[string]struct{}
+	// childCap is the capacity ZooKeeper's children HashSet would have
+	// (it starts at 8 and never shrinks); it fixes the reply order.
+	childCap int
 }
 
 // Stat returns the client-visible Stat of n.
@@ -97,6 +99,9 @@ type Tree struct {
 	// containers and ttls index the nodes the container reaper must visit.
 	containers map[string]struct{}
 	ttls       map[string]struct{}
+	// ephCap is the capacity of each session's ephemeral HashSet in
+	// ZooKeeper (16, doubling, never shrinking while the session lives).
+	ephCap map[int64]int
 	// Sessions maps live session ids to their negotiated timeouts.
 	Sessions map[int64]int32
 	// LastZxid is the zxid of the last applied transaction.
@@ -112,9 +117,10 @@ func New() *Tree {
 		ephemerals: map[int64]map[string]struct{}{},
 		containers: map[string]struct{}{},
 		ttls:       map[string]struct{}{},
+		ephCap:     map[int64]int{},
 		Sessions:   map[int64]int32{},
 	}
-	t.nodes["/"] = &Node{ACL: zkproto.OpenACLUnsafe, Children: map[string]struct{}{}}
+	t.nodes["/"] = &Node{Data: []byte{}, ACL: zkproto.OpenACLUnsafe, Children: map[string]struct{}{}}
 	t.dataSize = int64(len("/"))
 	t.addSystem("/zookeeper", zkproto.OpenACLUnsafe, 0)
 	t.addSystem("/zookeeper/quota", zkproto.OpenACLUnsafe, 0)
@@ -123,18 +129,49 @@ func New() *Tree {
 }
 
 func (t *Tree) addSystem(path string, acl []zkproto.ACL, aversion int32) {
-	n := &Node{ACL: acl, Aversion: aversion, Children: map[string]struct{}{}}
-	if path == "/zookeeper/config" {
-		n.Data = []byte{}
-	}
+	n := &Node{Data: []byte{}, ACL: acl, Aversion: aversion, Children: map[string]struct{}{}}
 	t.nodes[path] = n
 	t.dataSize += int64(len(path))
 	parent, name := Split(path)
-	t.nodes[parent].Children[name] = struct{}{}
+	t.nodes[parent].addChild(name)
 }
 
-// Get returns the node at path, or nil.
-func (t *Tree) Get(path string) *Node { return t.nodes[path] }
+func (n *Node) addChild(name string) {
+	n.Children[name] = struct{}{}
+	if n.childCap == 0 {
+		n.childCap = 8
+	}
+	n.childCap = hashCapacity(n.childCap, len(n.Children))
+}
+
+// Get returns the node at path, or nil. "" is the root, as in ZooKeeper,
+// whose node table holds the root under both "" and "/".
+func (t *Tree) Get(path string) *Node {
+	if path == "" {
+		path = "/"
+	}
+	return t.nodes[path]
+}
+
+// Children returns the names of path's children in the order ZooKeeper's
+// HashSet iterates them.
+func (t *Tree) Children(path string) []string {
+	n := t.Get(path)
+	if n == nil {
+		return nil
+	}
+	names := n.ChildNames()
+	if path == "" {
+		path = "/"
+	}
+	order := javaOrder(len(names), func(i int) int32 { return JavaStringHash(names[i]) },
+		func(i int) int64 { return t.nodes[Join(path, names[i])].Czxid }, max(n.childCap, 8))
+	out := make([]string, len(names))
+	for i, j := range order {
+		out[i] = names[j]
+	}
+	return out
+}
 
 // NodeCount is the number of znodes, counting the root once.
 func (t *Tree) NodeCount() int { return len(t.nodes) }
@@ -151,13 +188,21 @@ func IsSpecial(path string) bool {
 	return false
 }
 
-// Ephemerals returns the sorted paths of a session's ephemeral nodes.
+// Ephemerals returns a session's ephemeral paths in the order ZooKeeper's
+// per-session HashSet iterates them (the order closeSession deletes them
+// and getEphemerals lists them).
 func (t *Tree) Ephemerals(session int64) []string {
-	out := make([]string, 0, len(t.ephemerals[session]))
+	paths := make([]string, 0, len(t.ephemerals[session]))
 	for p := range t.ephemerals[session] {
-		out = append(out, p)
+		paths = append(paths, p)
 	}
-	sort.Strings(out)
+	sort.Strings(paths)
+	order := javaOrder(len(paths), func(i int) int32 { return JavaStringHash(paths[i]) },
+		func(i int) int64 { return t.nodes[paths[i]].Czxid }, max(t.ephCap[session], 16))
+	out := make([]string, len(paths))
+	for i, j := range order {
+		out[i] = paths[j]
+	}
 	return out
 }
 
@@ -243,6 +288,7 @@ func (t *Tree) apply(txn *Txn, zxid, now int64, evs []Event) ([]Event, error) {
 		}
 		t.dataSize += int64(len(txn.Data) - len(n.Data))
 		n.Data, n.Version, n.Mzxid, n.Mtime = txn.Data, txn.Version, zxid, now
+		txn.Stat = n.Stat()
 		return append(evs, Event{zkproto.EventNodeDataChanged, txn.Path}), nil
 	case zkproto.OpSetACL:
 		n := t.nodes[txn.Path]
@@ -250,6 +296,7 @@ func (t *Tree) apply(txn *Txn, zxid, now int64, evs []Event) ([]Event, error) {
 			return nil, ErrCorrupt
 		}
 		n.ACL, n.Aversion = txn.ACL, txn.Version
+		txn.Stat = n.Stat()
 		return evs, nil
 	case zkproto.OpCreateSession:
 		t.Sessions[txn.Session] = txn.Timeout
@@ -282,10 +329,11 @@ func (t *Tree) create(txn *Txn, zxid, now int64, evs []Event) ([]Event, error) {
 	}
 	t.nodes[txn.Path] = n
 	t.dataSize += int64(len(txn.Data) + len(txn.Path))
-	parent.Children[name] = struct{}{}
+	parent.addChild(name)
 	parent.Cversion = txn.ParentCVersion
 	parent.Pzxid = zxid
 	t.index(txn.Path, txn.Owner)
+	txn.Stat = n.Stat()
 	return append(evs, Event{zkproto.EventNodeCreated, txn.Path},
 		Event{zkproto.EventNodeChildrenChanged, parentPath}), nil
 }
@@ -303,6 +351,7 @@ func (t *Tree) index(path string, owner int64) {
 			t.ephemerals[owner] = s
 		}
 		s[path] = struct{}{}
+		t.ephCap[owner] = hashCapacity(max(t.ephCap[owner], 16), len(s))
 	}
 }
 
@@ -342,22 +391,13 @@ func (t *Tree) closeSession(txn *Txn, zxid int64, evs []Event) ([]Event, error) 
 		}
 	}
 	delete(t.Sessions, txn.Session)
+	delete(t.ephCap, txn.Session)
 	return evs, nil
 }
 
-// SessionPaths returns, deepest first, the ephemerals a closeSession for s
-// must delete.
-func (t *Tree) SessionPaths(s int64) []string {
-	paths := t.Ephemerals(s)
-	sort.Slice(paths, func(i, j int) bool {
-		di, dj := strings.Count(paths[i], "/"), strings.Count(paths[j], "/")
-		if di != dj {
-			return di > dj
-		}
-		return paths[i] < paths[j]
-	})
-	return paths
-}
+// SessionPaths returns the ephemerals a closeSession for s must delete,
+// in ZooKeeper's order (ephemerals have no children, so any order works).
+func (t *Tree) SessionPaths(s int64) []string { return t.Ephemerals(s) }
 
 // Walk visits every node in pre-order (parents before children), children
 // in sorted order.

@@ -40,6 +40,11 @@ type Txn struct {
 	Paths          []string
 	Err            zkproto.Error
 	Multi          []Txn
+
+	// Stat is not encoded: Apply sets it to the node's Stat right after a
+	// create, setData or setACL, which is what the reply (and a multi's
+	// per-op result) must show even if later ops change the node.
+	Stat zkproto.Stat
 }
 
 // Encode implements zkproto.Record.

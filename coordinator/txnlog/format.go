@@ -14,12 +14,11 @@ import (
 // Errors. Corruption is a class: test with errors.Is(err, ErrCorrupt); the
 // wrapped message says what and where.
 var (
-	ErrCorrupt      = errors.New("txnlog: corrupt record")
-	ErrOutOfOrder   = errors.New("txnlog: zxid not increasing")
-	ErrTooLarge     = errors.New("txnlog: payload too large")
-	ErrClosed       = errors.New("txnlog: log closed")
-	ErrInvalidZxid  = errors.New("txnlog: zxid must be positive")
-	errSnapNotFound = errors.New("txnlog: no snapshot")
+	ErrCorrupt     = errors.New("txnlog: corrupt record")
+	ErrOutOfOrder  = errors.New("txnlog: zxid not increasing")
+	ErrTooLarge    = errors.New("txnlog: payload too large")
+	ErrClosed      = errors.New("txnlog: log closed")
+	ErrInvalidZxid = errors.New("txnlog: zxid must be positive")
 )
 
 // MaxPayloadSize bounds a record's payload. ZooKeeper's jute.maxbuffer is

@@ -31,6 +31,8 @@ func FuzzReadLog(f *testing.F) {
 	f.Add(seedLog(0x100000001, 4, 0))
 	f.Add(append(seedLog(7, 2, 40), make([]byte, 100)...))
 	f.Add(seedLog(1, 3, 5)[:50])
+	f.Add(func() []byte { b := seedLog(1, 4, 9); b[fileHeaderSize+recOverhead+9+recHeaderSize] ^= 1; return b }())
+	f.Add(append(seedLog(1, 3, 5)[:60], make([]byte, 64)...))
 	f.Add(appendFileHeader(nil, 1))
 	f.Add([]byte{})
 	f.Add([]byte("ZKLG\x00\x00\x00\x02"))

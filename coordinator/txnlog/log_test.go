@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -27,6 +28,7 @@ func TestAppendSyncReopenReplay(t *testing.T) {
 			t.Fatalf("LastZxid after reopen = %d, want 20", got)
 		}
 		checkRecs(t, replayAll(t, l, 0), wantRecs(seq(1, 20)...))
+		mustSync(t, l, 20) // nothing pending
 		// Appends continue in the same file after a reopen.
 		appendSync(t, l, false, 21, 22)
 		if err := l.Close(); err != nil {
@@ -104,7 +106,7 @@ func TestRoll(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := logFiles(t, dir), []string{"log.1", "log.1a", "log.20"}; !equal(got, want) {
+	if got, want := logFiles(t, dir), []string{"log.1", "log.1a", "log.20"}; !slices.Equal(got, want) {
 		t.Fatalf("log files = %v, want %v", got, want)
 	}
 	// Rolled files have their preallocation trimmed.
@@ -118,18 +120,6 @@ func TestRoll(t *testing.T) {
 	l = mustOpen(t, opts)
 	checkRecs(t, replayAll(t, l, 0), wantRecs(1, 2, 3, 4, 0x1a, 0x1b, 0x20))
 	_ = l.Close()
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestAppendRejects(t *testing.T) {
@@ -308,12 +298,12 @@ func TestEmptyLastFileRemoved(t *testing.T) {
 		if l.LastZxid() != 2 {
 			t.Fatalf("LastZxid = %d", l.LastZxid())
 		}
-		if got := logFiles(t, dir); !equal(got, []string{"log.1"}) {
+		if got := logFiles(t, dir); !slices.Equal(got, []string{"log.1"}) {
 			t.Fatalf("files = %v", got)
 		}
 		appendSync(t, l, false, 3)
 		_ = l.Close()
-		if got := logFiles(t, dir); !equal(got, []string{"log.1", "log.3"}) {
+		if got := logFiles(t, dir); !slices.Equal(got, []string{"log.1", "log.3"}) {
 			t.Fatalf("files = %v", got)
 		}
 		if err := os.Remove(filepath.Join(vdir, "log.3")); err != nil {
@@ -359,5 +349,39 @@ func TestNonCanonicalNamesIgnored(t *testing.T) {
 	if l.LastZxid() != 0 {
 		t.Fatalf("LastZxid = %d", l.LastZxid())
 	}
+	_ = l.Close()
+}
+
+// A failed write leaves the page cache in an unknown state, so the Log
+// refuses all further work until it is reopened and recovered.
+func TestWriteErrorIsSticky(t *testing.T) {
+	dir := t.TempDir()
+	l := mustOpen(t, Options{LogDir: dir, ForceSync: true})
+	appendSync(t, l, false, 1)
+	_ = l.cur.Close() // make the next pwrite fail
+	if err := l.Append(2, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err := l.Sync()
+	if err == nil {
+		t.Fatal("Sync on a closed descriptor succeeded")
+	}
+	if l.LastZxid() != 1 {
+		t.Fatalf("LastZxid = %d after a failed Sync", l.LastZxid())
+	}
+	if err2 := l.Append(3, nil); err2 == nil {
+		t.Fatalf("Append after a write error = %v", err2)
+	}
+	if _, err2 := l.Sync(); err2 == nil {
+		t.Fatal("Sync after a write error succeeded")
+	}
+	if err2 := l.Roll(); err2 == nil {
+		t.Fatal("Roll after a write error succeeded")
+	}
+	if err2 := l.Close(); err2 == nil {
+		t.Fatal("Close after a write error succeeded")
+	}
+	l = mustOpen(t, Options{LogDir: dir})
+	checkRecs(t, replayAll(t, l, 0), wantRecs(1))
 	_ = l.Close()
 }

@@ -106,9 +106,9 @@ func (l *Log) recover(files []zxidFile) error {
 	return nil
 }
 
-// recoverFile validates one log file. For the last file it returns the
-// file opened for appending, positioned state included; a last file left
-// without records is removed and reported with lastZxid 0.
+// recoverFile validates one log file and returns the end of its valid
+// records and their last zxid. The last file is returned open for
+// appending, or removed (lastZxid 0) if it holds no record.
 func (l *Log) recoverFile(zf zxidFile, prev int64, isLast bool) (*os.File, int64, int64, error) {
 	flag := os.O_RDONLY
 	if isLast {

@@ -109,8 +109,10 @@ func writeSnapFile(dst io.Writer, zxid int64, fn func(w io.Writer) error) error 
 
 // LoadSnapshot calls fn with the newest snapshot that verifies end to end,
 // skipping (and logging) damaged ones. found is false if no snapshot is
-// valid. The reader returns ErrCorrupt instead of io.EOF if the file
-// changed after it was verified. An error from fn is returned as is.
+// valid. Each candidate is read twice, once to verify and once by fn:
+// falling back must happen before fn has applied anything. The reader
+// returns ErrCorrupt instead of io.EOF if the file changed after it was
+// verified. An error from fn is returned as is.
 func LoadSnapshot(snapDir string, log *logrus.Entry, fn func(zxid int64, r io.Reader) error) (found bool, err error) {
 	if log == nil {
 		log = discardLogger()
