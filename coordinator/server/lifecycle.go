@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -17,6 +18,9 @@ import (
 
 // slowSync is fsync.warningthresholdms.
 const slowSync = time.Second
+
+// errGap reports a hole between the newest valid snapshot and the log.
+var errGap = errors.New("coordinator: gap in recovered history")
 
 // recover loads the newest valid snapshot, replays the log after it (the
 // log truncates a torn tail as it opens) and takes a fresh snapshot, so
@@ -43,6 +47,13 @@ func (s *Server) recover() (*tree.Tree, *txnlog.Log, error) {
 	}
 	replayed := 0
 	err = tl.Replay(t.LastZxid, func(zxid int64, payload []byte) error {
+		// Standalone zxids are dense (every write takes the next one), so
+		// a gap means the snapshot that covered it is gone: refuse rather
+		// than serve a tree that silently lost acknowledged writes.
+		if want := t.LastZxid + 1; zxid != want {
+			return fmt.Errorf("%w: transaction log continues at zxid 0x%x but the state ends at 0x%x "+
+				"(snapshot found: %v); the snapshot or log covering the gap is missing or damaged", errGap, zxid, t.LastZxid, found)
+		}
 		var txn tree.Txn
 		if err := zkproto.Unmarshal(payload, &txn); err != nil {
 			return fmt.Errorf("decode txn 0x%x: %w", zxid, err)
