@@ -11,7 +11,12 @@ func TestRequestRoundTrip(t *testing.T) {
 		func() kmsg.Request { r := kmsg.NewPtrMetadataRequest(); r.SetVersion(12); return r }(),
 		func() kmsg.Request { r := kmsg.NewPtrMetadataRequest(); r.SetVersion(1); return r }(),
 		func() kmsg.Request { r := kmsg.NewPtrApiVersionsRequest(); r.SetVersion(3); return r }(),
-		func() kmsg.Request { r := kmsg.NewPtrControlledShutdownRequest(); r.SetVersion(0); r.BrokerID = 7; return r }(),
+		func() kmsg.Request {
+			r := kmsg.NewPtrControlledShutdownRequest()
+			r.SetVersion(0)
+			r.BrokerID = 7
+			return r
+		}(),
 	} {
 		frame := AppendRequest(nil, 42, "cli", req)
 		parsed, err := ParseRequest(frame[4:])
