@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/samsa-kafka/samsa/coordinator/txnlog"
+	"github.com/samsa-kafka/samsa/coordinator/watch"
 )
 
 // Version is what srvr, envi and mntr report. The "built on" date uses the
@@ -107,9 +108,16 @@ func (c *conn) statLine(full bool) string {
 	c.outMu.Lock()
 	queued := len(c.out)
 	c.outMu.Unlock()
-	line := fmt.Sprintf(" /%s[1](queued=%d,recved=%d,sent=%d", c.nc.RemoteAddr(), queued,
+	// A connection without a session (such as the one asking) is listed
+	// short, with interest ops 0, as ZooKeeper lists it.
+	sid := c.sessionID.Load()
+	ops := 1
+	if sid == 0 {
+		ops = 0
+	}
+	line := fmt.Sprintf(" /%s[%d](queued=%d,recved=%d,sent=%d", c.nc.RemoteAddr(), ops, queued,
 		c.stats.recv.Load(), c.stats.sent.Load())
-	if !full {
+	if !full || sid == 0 {
 		return line + ")"
 	}
 	lop, _ := c.stats.lastOp.Load().(string)
@@ -211,6 +219,14 @@ func (s *Server) mntr() string {
 		{"zk_uptime", fmt.Sprint(time.Since(s.start).Milliseconds())},
 		{"zk_last_zxid", fmt.Sprintf("0x%x", zxid)},
 		{"zk_fsync_threshold_exceed_count", fmt.Sprint(s.stats.slowSyncs.Load())},
+		{"zk_non_mtls_remote_conn_count", "0"},
+		{"zk_non_mtls_local_conn_count", fmt.Sprint(s.connCount())},
+		{"zk_last_client_response_size", "-1"},
+		{"zk_max_client_response_size", "-1"},
+		{"zk_min_client_response_size", "-1"},
+		{"zk_connection_drop_probability", "0.0"},
+		{"zk_auth_failed_count", fmt.Sprint(s.stats.authFailed.Load())},
+		{"zk_outstanding_tls_handshake", "0"},
 	}
 	var b strings.Builder
 	for _, p := range kv {
@@ -223,8 +239,14 @@ func (s *Server) wchs() string {
 	d := s.db
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
+	// Like ZooKeeper, these three report only the data-watch table.
+	paths := d.watches.AllPaths(watch.DataKinds)
+	total := 0
+	for _, p := range paths {
+		total += len(d.watches.Watchers(p, watch.DataKinds))
+	}
 	return fmt.Sprintf("%d connections watching %d paths\nTotal watches:%d\n",
-		d.watches.WatcherCount(), d.watches.PathCount(), d.watches.Count())
+		len(d.watches.AllWatchers(watch.DataKinds)), len(paths), total)
 }
 
 func (s *Server) wchc() string {
@@ -232,12 +254,13 @@ func (s *Server) wchc() string {
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
 	var b strings.Builder
-	for _, c := range d.watches.AllWatchers() {
+	for _, c := range d.watches.AllWatchers(watch.DataKinds) {
 		fmt.Fprintf(&b, "0x%x\n", c.sessionID.Load())
-		for _, p := range d.watches.Paths(c) {
+		for _, p := range d.watches.Paths(c, watch.DataKinds) {
 			fmt.Fprintf(&b, "\t%s\n", p)
 		}
 	}
+	b.WriteString("\n")
 	return b.String()
 }
 
@@ -246,12 +269,13 @@ func (s *Server) wchp() string {
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
 	var b strings.Builder
-	for _, p := range d.watches.AllPaths() {
+	for _, p := range d.watches.AllPaths(watch.DataKinds) {
 		fmt.Fprintf(&b, "%s\n", p)
-		for _, c := range d.watches.Watchers(p) {
+		for _, c := range d.watches.Watchers(p, watch.DataKinds) {
 			fmt.Fprintf(&b, "\t0x%x\n", c.sessionID.Load())
 		}
 	}
+	b.WriteString("\n")
 	return b.String()
 }
 
@@ -289,7 +313,14 @@ func (s *Server) dump() string {
 	}
 	s.db.mu.RUnlock()
 	b.WriteString("Connections dump:\n")
-	fmt.Fprintf(&b, "Connections Sets (%d)/(%d):\n", 0, s.connCount())
+	fmt.Fprintf(&b, "Connections Sets (1)/(%d):\n", s.connCount())
+	s.eachConn(func(c *conn) {
+		sid := "none"
+		if id := c.sessionID.Load(); id != 0 {
+			sid = fmt.Sprintf("0x%x", id)
+		}
+		fmt.Fprintf(&b, "\tip: /%s sessionId: %s\n", c.nc.RemoteAddr(), sid)
+	})
 	return b.String()
 }
 

@@ -291,6 +291,7 @@ type serverStats struct {
 	minLat, maxLat atomic.Int64
 	totLat, count  atomic.Int64
 	slowSyncs      atomic.Int64
+	authFailed     atomic.Int64
 }
 
 func (st *serverStats) record(start time.Time) {

@@ -152,19 +152,13 @@ func handleAuth(c *conn, r *request) bool {
 	}
 	c.reply(zkproto.ReplyHeader{Xid: r.h.Xid, Err: code}, nil, 0, r.start, r.h.Op)
 	if code != 0 {
+		c.s.stats.authFailed.Add(1)
 		c.log.WithField("scheme", req.Scheme).Warn("authentication failed; closing connection")
 		return false
 	}
 	return true
 }
 
-// authIDs lists the identities whoAmI reports (super is internal).
-func (c *conn) authIDs() []zkproto.ID {
-	out := make([]zkproto.ID, 0, len(c.auth.IDs))
-	for _, id := range c.auth.IDs {
-		if id.Scheme != "super" {
-			out = append(out, id)
-		}
-	}
-	return out
-}
+// authIDs lists the identities whoAmI reports (super included, with an
+// empty user, as ZooKeeper lists it).
+func (c *conn) authIDs() []zkproto.ID { return c.auth.IDs }

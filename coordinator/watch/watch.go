@@ -217,40 +217,52 @@ func (m *Manager[W]) RemoveWatcher(w W) {
 // Count is the total number of watches.
 func (m *Manager[W]) Count() int { return m.count }
 
-// PathCount is the number of watched paths.
-func (m *Manager[W]) PathCount() int { return len(m.paths) }
+// DataKinds are the watches ZooKeeper keeps in its data-watch table, which
+// is the only table wchs, wchc and wchp report.
+const DataKinds = Data | Persistent | Recursive
 
-// WatcherCount is the number of watchers with at least one watch.
-func (m *Manager[W]) WatcherCount() int { return len(m.byWatcher) }
-
-// Paths returns the sorted paths w watches.
-func (m *Manager[W]) Paths(w W) []string {
+// Paths returns the sorted paths w watches with a kind in mask.
+func (m *Manager[W]) Paths(w W, mask Kind) []string {
 	out := make([]string, 0, len(m.byWatcher[w]))
 	for p := range m.byWatcher[w] {
-		out = append(out, p)
+		if m.paths[p][w]&mask != 0 {
+			out = append(out, p)
+		}
 	}
 	sort.Strings(out)
 	return out
 }
 
-// Watchers returns the watchers of path.
-func (m *Manager[W]) Watchers(path string) []W { return sortedKeys(m.paths[path]) }
+// Watchers returns the watchers of path with a kind in mask.
+func (m *Manager[W]) Watchers(path string, mask Kind) []W {
+	var out []W
+	for _, w := range sortedKeys(m.paths[path]) {
+		if m.paths[path][w]&mask != 0 {
+			out = append(out, w)
+		}
+	}
+	return out
+}
 
-// AllPaths returns every watched path, sorted.
-func (m *Manager[W]) AllPaths() []string {
+// AllPaths returns every path with a watch of a kind in mask, sorted.
+func (m *Manager[W]) AllPaths(mask Kind) []string {
 	out := make([]string, 0, len(m.paths))
 	for p := range m.paths {
-		out = append(out, p)
+		if len(m.Watchers(p, mask)) > 0 {
+			out = append(out, p)
+		}
 	}
 	sort.Strings(out)
 	return out
 }
 
-// AllWatchers returns every watcher with a watch.
-func (m *Manager[W]) AllWatchers() []W {
+// AllWatchers returns every watcher with a watch of a kind in mask.
+func (m *Manager[W]) AllWatchers(mask Kind) []W {
 	out := make([]W, 0, len(m.byWatcher))
 	for w := range m.byWatcher {
-		out = append(out, w)
+		if len(m.Paths(w, mask)) > 0 {
+			out = append(out, w)
+		}
 	}
 	if len(out) > 1 {
 		sort.Slice(out, func(i, j int) bool { return less(out[i], out[j]) })

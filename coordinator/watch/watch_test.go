@@ -30,8 +30,8 @@ func TestOneShotWatches(t *testing.T) {
 	if got := fired(m, zkproto.EventNodeChildrenChanged, "/a"); !reflect.DeepEqual(got, []w{2}) {
 		t.Fatalf("child change fired %v", got)
 	}
-	if m.Count() != 0 || m.PathCount() != 0 || m.WatcherCount() != 0 {
-		t.Fatalf("leftover watches: %d %d %d", m.Count(), m.PathCount(), m.WatcherCount())
+	if m.Count() != 0 || len(m.AllPaths(Data|Child)) != 0 || len(m.AllWatchers(Data|Child)) != 0 {
+		t.Fatalf("leftover watches: %d", m.Count())
 	}
 }
 
@@ -79,7 +79,7 @@ func TestRemoveByType(t *testing.T) {
 	if !m.Has("/a", 1, zkproto.WatcherData) || m.Remove("/a", 2, zkproto.WatcherAny) {
 		t.Fatal("data watch lost or foreign watcher removed")
 	}
-	if got := m.Paths(1); !reflect.DeepEqual(got, []string{"/a"}) {
+	if got := m.Paths(1, DataKinds); !reflect.DeepEqual(got, []string{"/a"}) {
 		t.Fatalf("paths %v", got)
 	}
 }
