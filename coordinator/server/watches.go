@@ -84,7 +84,9 @@ func handleAddWatch(c *conn, r *request) bool {
 		case zkproto.AddWatchPersistentRecursive:
 			c.addWatch(req.Path, watch.Recursive)
 		default:
-			return nil, zkproto.ErrBadArguments
+			// WatcherMode.fromZooDef throws, which ZooKeeper reports as a
+			// marshalling error.
+			return nil, zkproto.ErrMarshallingError
 		}
 		return &zkproto.ErrorResponse{Err: 0}, nil
 	})

@@ -121,8 +121,8 @@ func (p *Prep) Create(a CreateArgs, session int64, auth *Auth) (Txn, error) {
 // createMode validates flags and TTL and returns the owner value to store.
 func (p *Prep) createMode(a CreateArgs, session int64) (owner int64, sequential bool, err error) {
 	// The flags decide validation and the sequence suffix even for
-	// createContainer; only the op decides that the node is a container
-	// (a plain create with the container flag makes a persistent node).
+	// createContainer, which always makes a container; a plain create with
+	// the container flag makes one too (both observed on ZooKeeper 3.8).
 	flags := a.Flags
 	if flags < zkproto.ModePersistent || flags > zkproto.ModePersistentSequentialTTL {
 		return 0, false, zkproto.ErrBadArguments
@@ -143,7 +143,7 @@ func (p *Prep) createMode(a CreateArgs, session int64) (owner int64, sequential 
 		owner = TTLOwner(ttl)
 	case ttl >= 0:
 		return 0, false, zkproto.ErrBadArguments
-	case a.Op == zkproto.OpCreateContainer:
+	case a.Op == zkproto.OpCreateContainer || flags == zkproto.ModeContainer:
 		owner = ContainerOwner
 	case flags == zkproto.ModeEphemeral || flags == zkproto.ModeEphemeralSequential:
 		owner = session

@@ -1,12 +1,17 @@
-// Package watch keeps the coordinator's watch table: which connection
+// Package watch keeps the coordinator's watch tables: which connection
 // watches which path, and how. It is a pure data structure: the owner
 // serialises access (the server holds its tree lock) and delivers events.
 //
-// Kinds follow ZooKeeper 3.8: one-shot data watches (getData, exists, also
-// on a missing node), one-shot child watches (getChildren), and persistent
-// and persistent-recursive watches from addWatch, which survive firing.
-// One trigger delivers at most one event per watcher, however many of its
-// watches match (ZooKeeper's "suppress" set).
+// It mirrors ZooKeeper 3.8's two WatchManagers. The data table holds
+// getData/exists watches, the child table getChildren watches; addWatch
+// puts a persistent or persistent-recursive watch in both. Each table
+// keeps one mode per (path, watcher), and the latest registration sets it,
+// so a one-shot getData over a persistent watch turns that data-table entry
+// back into a one-shot one, exactly as in ZooKeeper. Triggers follow
+// DataTree: create and setData fire the data table, delete fires the data
+// table then the child table (suppressing watchers already notified), and
+// a parent's NodeChildrenChanged fires the child table. Recursive entries
+// fire for descendants too, but never for NodeChildrenChanged.
 package watch
 
 import (
@@ -16,134 +21,279 @@ import (
 	"github.com/samsa-kafka/samsa/zkproto"
 )
 
-// Kind is a bit set of watch kinds held by one watcher on one path.
+// Kind says how a watch is registered.
 type Kind uint8
 
-// Watch kinds.
+// Registration kinds.
 const (
-	Data Kind = 1 << iota
-	Child
-	Persistent
-	Recursive
+	Data       Kind = 1 << iota // getData or exists: a one-shot data-table entry
+	Child                       // getChildren: a one-shot child-table entry
+	Persistent                  // addWatch mode 0: persistent entries in both tables
+	Recursive                   // addWatch mode 1: recursive entries in both tables
 )
 
-// Manager maps paths to watchers. W identifies a watcher (a connection).
-type Manager[W comparable] struct {
-	paths     map[string]map[W]Kind
+// DataKinds selects the data table for the listing helpers (wchs, wchc and
+// wchp report only that table, as ZooKeeper's do).
+const DataKinds = Data | Persistent | Recursive
+
+type mode uint8
+
+const (
+	standard mode = iota + 1
+	persistent
+	recursive
+)
+
+// table is one of ZooKeeper's WatchManagers.
+type table[W comparable] struct {
+	paths     map[string]map[W]mode
 	byWatcher map[W]map[string]struct{}
-	recursive int // number of (path, watcher) pairs with Recursive set
-	count     int // number of (path, watcher, kind) watches
+	recursive int
+	size      int
 }
 
-// New returns an empty manager.
-func New[W comparable]() *Manager[W] {
-	return &Manager[W]{paths: map[string]map[W]Kind{}, byWatcher: map[W]map[string]struct{}{}}
+func newTable[W comparable]() table[W] {
+	return table[W]{paths: map[string]map[W]mode{}, byWatcher: map[W]map[string]struct{}{}}
 }
 
-// Add registers a watch of kind k on path for w.
-func (m *Manager[W]) Add(path string, w W, k Kind) {
-	ws := m.paths[path]
+func (t *table[W]) set(path string, w W, m mode) {
+	ws := t.paths[path]
 	if ws == nil {
-		ws = map[W]Kind{}
-		m.paths[path] = ws
+		ws = map[W]mode{}
+		t.paths[path] = ws
 	}
-	m.set(path, w, ws[w]|k)
-}
-
-// set stores the kinds of (path, w), keeping the indexes and counters right.
-func (m *Manager[W]) set(path string, w W, k Kind) {
-	ws := m.paths[path]
-	old := ws[w]
-	m.count += bits(k) - bits(old)
-	if old&Recursive != 0 {
-		m.recursive--
+	old, had := ws[w]
+	if !had {
+		t.size++
+	} else if old == recursive {
+		t.recursive--
 	}
-	if k&Recursive != 0 {
-		m.recursive++
+	if m == recursive {
+		t.recursive++
 	}
-	if k == 0 {
-		delete(ws, w)
-		if len(ws) == 0 {
-			delete(m.paths, path)
-		}
-		if ps := m.byWatcher[w]; ps != nil {
-			delete(ps, path)
-			if len(ps) == 0 {
-				delete(m.byWatcher, w)
-			}
-		}
-		return
-	}
-	ws[w] = k
-	ps := m.byWatcher[w]
+	ws[w] = m
+	ps := t.byWatcher[w]
 	if ps == nil {
 		ps = map[string]struct{}{}
-		m.byWatcher[w] = ps
+		t.byWatcher[w] = ps
 	}
 	ps[path] = struct{}{}
 }
 
-func bits(k Kind) int {
-	n := 0
-	for ; k != 0; k &= k - 1 {
-		n++
+func (t *table[W]) remove(path string, w W) bool {
+	ws := t.paths[path]
+	m, ok := ws[w]
+	if !ok {
+		return false
 	}
-	return n
+	if m == recursive {
+		t.recursive--
+	}
+	t.size--
+	delete(ws, w)
+	if len(ws) == 0 {
+		delete(t.paths, path)
+	}
+	if ps := t.byWatcher[w]; ps != nil {
+		delete(ps, path)
+		if len(ps) == 0 {
+			delete(t.byWatcher, w)
+		}
+	}
+	return true
 }
 
-// Trigger computes the watchers to notify of event typ on path, removes the
-// one-shot watches that fire, and calls deliver once per watcher.
-func (m *Manager[W]) Trigger(typ int32, path string, deliver func(W)) {
-	var oneShot Kind
-	switch typ {
-	case zkproto.EventNodeCreated, zkproto.EventNodeDataChanged:
-		oneShot = Data
-	case zkproto.EventNodeDeleted:
-		oneShot = Data | Child
-	case zkproto.EventNodeChildrenChanged:
-		oneShot = Child
-	default:
-		return
-	}
-	var seen map[W]struct{}
-	fire := func(w W) {
-		if seen == nil {
-			seen = map[W]struct{}{}
-		}
-		if _, ok := seen[w]; ok {
-			return
-		}
-		seen[w] = struct{}{}
-		deliver(w)
-	}
-	// Collect first: removing one-shot watches while ranging is fine for
-	// Go maps, but firing in a stable order keeps tests deterministic.
-	if ws := m.paths[path]; ws != nil {
+// trigger walks path and, when recursive watches exist, its ancestors, and
+// returns the watchers to notify, removing fired one-shot entries.
+func (t *table[W]) trigger(typ int32, path string, suppress map[W]struct{}) []W {
+	var out []W
+	seen := map[W]struct{}{}
+	for p, self := path, true; p != ""; p, self = parentOf(p), false {
+		ws := t.paths[p]
 		for _, w := range sortedKeys(ws) {
-			k := ws[w]
-			recursiveHit := k&Recursive != 0 && typ != zkproto.EventNodeChildrenChanged
-			if k&(oneShot|Persistent) == 0 && !recursiveHit {
+			m := ws[w]
+			switch {
+			case m == recursive:
+				if typ == zkproto.EventNodeChildrenChanged {
+					continue
+				}
+			case !self:
+				continue
+			case m == standard:
+				t.remove(p, w)
+			}
+			if _, dup := seen[w]; dup {
 				continue
 			}
-			if rest := k &^ oneShot; rest != k {
-				m.set(path, w, rest)
+			seen[w] = struct{}{}
+			if _, sup := suppress[w]; !sup {
+				out = append(out, w)
 			}
-			fire(w)
+		}
+		if t.recursive == 0 {
+			break
 		}
 	}
-	if m.recursive > 0 && typ != zkproto.EventNodeChildrenChanged {
-		for p := parentOf(path); p != ""; p = parentOf(p) {
-			ws := m.paths[p]
-			for _, w := range sortedKeys(ws) {
-				if ws[w]&Recursive != 0 {
-					fire(w)
-				}
-			}
+	return out
+}
+
+// Manager holds both tables. W identifies a watcher (a connection).
+type Manager[W comparable] struct {
+	data, child table[W]
+}
+
+// New returns an empty manager.
+func New[W comparable]() *Manager[W] {
+	return &Manager[W]{data: newTable[W](), child: newTable[W]()}
+}
+
+// Add registers a watch of kind k on path for w.
+func (m *Manager[W]) Add(path string, w W, k Kind) {
+	switch k {
+	case Data:
+		m.data.set(path, w, standard)
+	case Child:
+		m.child.set(path, w, standard)
+	case Persistent:
+		m.data.set(path, w, persistent)
+		m.child.set(path, w, persistent)
+	case Recursive:
+		m.data.set(path, w, recursive)
+		m.child.set(path, w, recursive)
+	}
+}
+
+// Trigger fires event typ on path: it removes the one-shot watches that
+// fire and calls deliver once per watcher to notify.
+func (m *Manager[W]) Trigger(typ int32, path string, deliver func(W)) {
+	var fired []W
+	switch typ {
+	case zkproto.EventNodeCreated, zkproto.EventNodeDataChanged:
+		fired = m.data.trigger(typ, path, nil)
+	case zkproto.EventNodeDeleted:
+		fired = m.data.trigger(typ, path, nil)
+		sup := make(map[W]struct{}, len(fired))
+		for _, w := range fired {
+			sup[w] = struct{}{}
+		}
+		fired = append(fired, m.child.trigger(typ, path, sup)...)
+	case zkproto.EventNodeChildrenChanged:
+		fired = m.child.trigger(typ, path, nil)
+	}
+	for _, w := range fired {
+		deliver(w)
+	}
+}
+
+// Has reports whether w has a watch of watcherType on path (checkWatches).
+func (m *Manager[W]) Has(path string, w W, watcherType int32) bool {
+	_, inData := m.data.paths[path][w]
+	_, inChild := m.child.paths[path][w]
+	switch watcherType {
+	case zkproto.WatcherChildren:
+		return inChild
+	case zkproto.WatcherData:
+		return inData
+	case zkproto.WatcherAny:
+		return inData || inChild
+	}
+	return false
+}
+
+// Remove removes w's entries of watcherType on path and reports whether
+// there were any (removeWatches).
+func (m *Manager[W]) Remove(path string, w W, watcherType int32) bool {
+	switch watcherType {
+	case zkproto.WatcherChildren:
+		return m.child.remove(path, w)
+	case zkproto.WatcherData:
+		return m.data.remove(path, w)
+	case zkproto.WatcherAny:
+		c := m.child.remove(path, w)
+		d := m.data.remove(path, w)
+		return c || d
+	}
+	return false
+}
+
+// RemoveWatcher drops every watch of w, when its connection goes away.
+func (m *Manager[W]) RemoveWatcher(w W) {
+	for _, t := range []*table[W]{&m.data, &m.child} {
+		for p := range t.byWatcher[w] {
+			t.remove(p, w)
 		}
 	}
 }
 
-func sortedKeys[W comparable](ws map[W]Kind) []W {
+// Count is the number of watches in both tables (mntr's zk_watch_count).
+func (m *Manager[W]) Count() int { return m.data.size + m.child.size }
+
+func (m *Manager[W]) tables(mask Kind) []*table[W] {
+	var out []*table[W]
+	if mask&(Data|Persistent|Recursive) != 0 {
+		out = append(out, &m.data)
+	}
+	if mask&Child != 0 {
+		out = append(out, &m.child)
+	}
+	return out
+}
+
+// Paths returns the sorted paths w watches in the tables selected by mask.
+func (m *Manager[W]) Paths(w W, mask Kind) []string {
+	set := map[string]struct{}{}
+	for _, t := range m.tables(mask) {
+		for p := range t.byWatcher[w] {
+			set[p] = struct{}{}
+		}
+	}
+	return sortedSet(set)
+}
+
+// Watchers returns the watchers of path in the tables selected by mask.
+func (m *Manager[W]) Watchers(path string, mask Kind) []W {
+	set := map[W]mode{}
+	for _, t := range m.tables(mask) {
+		for w, md := range t.paths[path] {
+			set[w] = md
+		}
+	}
+	return sortedKeys(set)
+}
+
+// AllPaths returns every watched path in the tables selected by mask.
+func (m *Manager[W]) AllPaths(mask Kind) []string {
+	set := map[string]struct{}{}
+	for _, t := range m.tables(mask) {
+		for p := range t.paths {
+			set[p] = struct{}{}
+		}
+	}
+	return sortedSet(set)
+}
+
+// AllWatchers returns every watcher with a watch in the tables selected by
+// mask.
+func (m *Manager[W]) AllWatchers(mask Kind) []W {
+	set := map[W]mode{}
+	for _, t := range m.tables(mask) {
+		for w := range t.byWatcher {
+			set[w] = standard
+		}
+	}
+	return sortedKeys(set)
+}
+
+func sortedSet(set map[string]struct{}) []string {
+	out := make([]string, 0, len(set))
+	for p := range set {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedKeys[W comparable, V any](ws map[W]V) []W {
 	out := make([]W, 0, len(ws))
 	for w := range ws {
 		out = append(out, w)
@@ -154,8 +304,8 @@ func sortedKeys[W comparable](ws map[W]Kind) []W {
 	return out
 }
 
-// less orders watchers when they implement Ordered; otherwise order is
-// unspecified, which is fine for delivery.
+// less orders watchers that have an Order method (connections); otherwise
+// the order is unspecified, which is fine for delivery.
 func less[W comparable](a, b W) bool {
 	if ao, ok := any(a).(interface{ Order() int64 }); ok {
 		if bo, ok := any(b).(interface{ Order() int64 }); ok {
@@ -175,97 +325,4 @@ func parentOf(p string) string {
 		return "/"
 	}
 	return p[:i]
-}
-
-// kindsFor maps a removeWatches/checkWatches watcher type to watch kinds.
-func kindsFor(watcherType int32) Kind {
-	switch watcherType {
-	case zkproto.WatcherChildren:
-		return Child | Persistent | Recursive
-	case zkproto.WatcherData:
-		return Data | Persistent | Recursive
-	case zkproto.WatcherAny:
-		return Data | Child | Persistent | Recursive
-	}
-	return 0
-}
-
-// Has reports whether w has a watch of watcherType on path (checkWatches).
-func (m *Manager[W]) Has(path string, w W, watcherType int32) bool {
-	return m.paths[path][w]&kindsFor(watcherType) != 0
-}
-
-// Remove removes w's watches of watcherType on path and reports whether
-// there were any (removeWatches).
-func (m *Manager[W]) Remove(path string, w W, watcherType int32) bool {
-	k := m.paths[path][w]
-	drop := k & kindsFor(watcherType)
-	if drop == 0 {
-		return false
-	}
-	m.set(path, w, k&^drop)
-	return true
-}
-
-// RemoveWatcher drops every watch of w, when its connection goes away.
-func (m *Manager[W]) RemoveWatcher(w W) {
-	for p := range m.byWatcher[w] {
-		m.set(p, w, 0)
-	}
-}
-
-// Count is the total number of watches.
-func (m *Manager[W]) Count() int { return m.count }
-
-// DataKinds are the watches ZooKeeper keeps in its data-watch table, which
-// is the only table wchs, wchc and wchp report.
-const DataKinds = Data | Persistent | Recursive
-
-// Paths returns the sorted paths w watches with a kind in mask.
-func (m *Manager[W]) Paths(w W, mask Kind) []string {
-	out := make([]string, 0, len(m.byWatcher[w]))
-	for p := range m.byWatcher[w] {
-		if m.paths[p][w]&mask != 0 {
-			out = append(out, p)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// Watchers returns the watchers of path with a kind in mask.
-func (m *Manager[W]) Watchers(path string, mask Kind) []W {
-	var out []W
-	for _, w := range sortedKeys(m.paths[path]) {
-		if m.paths[path][w]&mask != 0 {
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
-// AllPaths returns every path with a watch of a kind in mask, sorted.
-func (m *Manager[W]) AllPaths(mask Kind) []string {
-	out := make([]string, 0, len(m.paths))
-	for p := range m.paths {
-		if len(m.Watchers(p, mask)) > 0 {
-			out = append(out, p)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// AllWatchers returns every watcher with a watch of a kind in mask.
-func (m *Manager[W]) AllWatchers(mask Kind) []W {
-	out := make([]W, 0, len(m.byWatcher))
-	for w := range m.byWatcher {
-		if len(m.Paths(w, mask)) > 0 {
-			out = append(out, w)
-		}
-	}
-	if len(out) > 1 {
-		sort.Slice(out, func(i, j int) bool { return less(out[i], out[j]) })
-	}
-	return out
 }

@@ -61,7 +61,10 @@ func TestPersistentAndRecursive(t *testing.T) {
 	if got := fired(m, zkproto.EventNodeDataChanged, "/a"); !reflect.DeepEqual(got, []w{1, 2}) {
 		t.Fatalf("data change fired %v", got)
 	}
-	if !m.Remove("/", 2, zkproto.WatcherData) || m.Remove("/", 2, zkproto.WatcherAny) {
+	// addWatch entries live in both tables: removing the data entry leaves
+	// the child entry for Any to remove, as in ZooKeeper.
+	if !m.Remove("/", 2, zkproto.WatcherData) || !m.Remove("/", 2, zkproto.WatcherAny) ||
+		m.Remove("/", 2, zkproto.WatcherAny) {
 		t.Fatal("remove recursive")
 	}
 	m.RemoveWatcher(1)
@@ -72,7 +75,8 @@ func TestPersistentAndRecursive(t *testing.T) {
 
 func TestRemoveByType(t *testing.T) {
 	m := New[w]()
-	m.Add("/a", 1, Data|Child)
+	m.Add("/a", 1, Data)
+	m.Add("/a", 1, Child)
 	if !m.Remove("/a", 1, zkproto.WatcherChildren) || m.Has("/a", 1, zkproto.WatcherChildren) {
 		t.Fatal("child watch not removed")
 	}
@@ -81,5 +85,20 @@ func TestRemoveByType(t *testing.T) {
 	}
 	if got := m.Paths(1, DataKinds); !reflect.DeepEqual(got, []string{"/a"}) {
 		t.Fatalf("paths %v", got)
+	}
+}
+
+func TestOneShotOverPersistentBecomesOneShot(t *testing.T) {
+	m := New[w]()
+	m.Add("/p", 1, Persistent)
+	m.Add("/p", 1, Data) // getData with a watch resets the data-table mode
+	if got := fired(m, zkproto.EventNodeDataChanged, "/p"); !reflect.DeepEqual(got, []w{1}) {
+		t.Fatalf("fired %v", got)
+	}
+	if m.Has("/p", 1, zkproto.WatcherData) || !m.Has("/p", 1, zkproto.WatcherChildren) {
+		t.Fatal("data entry should be gone, child entry kept")
+	}
+	if got := fired(m, zkproto.EventNodeDataChanged, "/p"); got != nil {
+		t.Fatalf("fired again: %v", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -46,6 +47,7 @@ var scenarios = []scenario{
 	{name: "watch_data", fn: scWatchData},
 	{name: "watch_children", fn: scWatchChildren},
 	{name: "watch_cross_session", fn: scWatchCrossSession},
+	{name: "watch_reconnect", fn: scWatchReconnect},
 	{name: "ephemeral_close", fn: scEphemeralClose},
 	{name: "ttl_disabled", fn: scTTLDisabled},
 	{name: "ttl_enabled", opts: zkharness.Options{ExtendedTypes: true}, fn: scTTLEnabled},
@@ -56,6 +58,8 @@ var scenarios = []scenario{
 	{name: "raw_multi", fn: scRawMulti},
 	{name: "raw_watches", fn: scRawWatches},
 	{name: "raw_set_watches", fn: scRawSetWatches},
+	{name: "raw_persistent_watches", fn: scRawPersistentWatches},
+	{name: "raw_cli_ops", fn: scRawCLIOps},
 	{name: "raw_connect", fn: scRawConnect},
 	{name: "raw_pipeline", fn: scRawPipeline},
 	{name: "raw_unknown_opcode", fn: scRawUnknownOpcode},
@@ -85,12 +89,16 @@ func TestConformance(t *testing.T) {
 	if len(kinds) == 0 {
 		t.Skip("no server kinds selected")
 	}
+	if *update && !slices.Contains(kinds, zkharness.Apache) {
+		t.Fatal("-update records golden transcripts from Apache ZooKeeper, which is not among the kinds to run")
+	}
 	top := t
 	shared := map[string]*zkharness.Server{}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			transcripts := map[zkharness.Kind][]string{}
 			passed := map[zkharness.Kind]bool{}
+			servers := map[zkharness.Kind]*zkharness.Server{}
 			for _, kind := range kinds {
 				t.Run(string(kind), func(st *testing.T) {
 					var srv *zkharness.Server
@@ -104,6 +112,7 @@ func TestConformance(t *testing.T) {
 							shared[key] = srv
 						}
 					}
+					servers[kind] = srv
 					rec := newRecorder(st, sc.name, srv, sc.fresh)
 					defer func() {
 						transcripts[kind] = rec.Lines()
@@ -116,14 +125,28 @@ func TestConformance(t *testing.T) {
 					sc.fn(st, srv, rec)
 				})
 			}
-			compareTranscripts(t, sc.name, transcripts, passed)
+			if !compareTranscripts(t, sc.name, transcripts, passed) {
+				for kind, srv := range servers {
+					if passed[kind] {
+						t.Logf("%s server log %s\n--- tail ---\n%s", kind, srv.LogFile, srv.LogTail(40))
+					}
+				}
+			}
 		})
 	}
 }
 
 func goldenPath(name string) string { return filepath.Join("testdata", name+".golden") }
 
-func compareTranscripts(t *testing.T, name string, got map[zkharness.Kind][]string, passed map[zkharness.Kind]bool) {
+// compareTranscripts reports differences between the kinds' transcripts
+// and the golden file; it returns false if it found any.
+func compareTranscripts(t *testing.T, name string, got map[zkharness.Kind][]string, passed map[zkharness.Kind]bool) bool {
+	ok := true
+	fail := func(format string, args ...interface{}) {
+		t.Helper()
+		ok = false
+		t.Errorf(format, args...)
+	}
 	apache, haveApache := got[zkharness.Apache]
 	samsa, haveSamsa := got[zkharness.Samsa]
 	var golden []string
@@ -134,32 +157,33 @@ func compareTranscripts(t *testing.T, name string, got map[zkharness.Kind][]stri
 
 	if haveApache && *update {
 		if !passed[zkharness.Apache] {
-			t.Errorf("not updating %s: the Apache run failed", goldenPath(name))
+			fail("not updating %s: the Apache run failed", goldenPath(name))
 		} else if err := os.WriteFile(goldenPath(name), []byte(strings.Join(apache, "\n")+"\n"), 0o644); err != nil {
-			t.Errorf("writing golden: %v", err)
+			fail("writing golden: %v", err)
 		} else {
 			golden, gerr = apache, nil
 		}
 	}
 	if haveApache && haveSamsa {
 		if d := unifiedDiff("apache", "samsa", apache, samsa); d != "" {
-			t.Errorf("Samsa transcript differs from Apache ZooKeeper:\n%s", d)
+			fail("Samsa transcript differs from Apache ZooKeeper:\n%s", d)
 		}
 	}
 	if haveApache && !*update && passed[zkharness.Apache] {
 		if gerr != nil {
-			t.Errorf("no golden transcript %s (record it with -update): %v", goldenPath(name), gerr)
+			fail("no golden transcript %s (record it with -update): %v", goldenPath(name), gerr)
 		} else if d := unifiedDiff("golden", "apache", golden, apache); d != "" {
-			t.Errorf("Apache transcript differs from %s (stale golden? rerun with -update; or the scenario is nondeterministic):\n%s", goldenPath(name), d)
+			fail("Apache transcript differs from %s (stale golden? rerun with -update; or the scenario is nondeterministic):\n%s", goldenPath(name), d)
 		}
 	}
 	if haveSamsa && !haveApache {
 		if gerr != nil {
-			t.Errorf("no golden transcript to compare Samsa with: %v", gerr)
+			fail("no golden transcript to compare Samsa with: %v", gerr)
 		} else if d := unifiedDiff("golden(apache)", "samsa", golden, samsa); d != "" {
-			t.Errorf("Samsa transcript differs from the golden Apache transcript %s:\n%s", goldenPath(name), d)
+			fail("Samsa transcript differs from the golden Apache transcript %s:\n%s", goldenPath(name), d)
 		}
 	}
+	return ok
 }
 
 func splitLines(s string) []string {
@@ -201,12 +225,12 @@ func unifiedDiff(nameA, nameB string, a, b []string) string {
 			edits = append(edits, edit{' ', a[i], i, j})
 			i++
 			j++
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
-			edits = append(edits, edit{'+', b[j], i, j})
-			j++
-		default:
+		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
 			edits = append(edits, edit{'-', a[i], i, j})
 			i++
+		default:
+			edits = append(edits, edit{'+', b[j], i, j})
+			j++
 		}
 	}
 	const ctx = 3

@@ -375,16 +375,6 @@ func (c *rawConn) await(xid int32) (*reply, error) {
 	}
 }
 
-// MustCall is Call that fails the test on a transport error.
-func (c *rawConn) MustCall(op int32, body []byte) *reply {
-	c.t.Helper()
-	rep, err := c.Call(op, body)
-	if err != nil {
-		c.t.Fatalf("raw call op %d: %v", op, err)
-	}
-	return rep
-}
-
 // TakeEvents returns and clears the collected watch events.
 func (c *rawConn) TakeEvents() []watchEvent {
 	evs := c.Events

@@ -79,6 +79,7 @@ func (r *Recorder) SetBase(z int64) { r.base, r.haveBase = z, true }
 func (r *Recorder) Begin() *Client {
 	r.t.Helper()
 	c := r.Connect()
+	defer c.guard("begin")()
 	if _, err := c.Conn.Create(r.Root, nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
 		r.t.Fatalf("creating scenario root %s: %v", r.Root, err)
 	}
@@ -320,6 +321,23 @@ func (c *Client) drain() {
 	}
 }
 
+// drainSorted writes the events received so far in sorted order, for
+// places where their order is legitimately unspecified.
+func (c *Client) drainSorted() {
+	c.mu.Lock()
+	evs := c.events
+	c.events = nil
+	c.mu.Unlock()
+	lines := make([]string, len(evs))
+	for i, ev := range evs {
+		lines[i] = fmt.Sprintf("%s: event %s %s", c.Name, eventName(int32(ev.Type)), ev.Path)
+	}
+	sort.Strings(lines)
+	for _, l := range lines {
+		c.r.Printf("%s (sorted)", l)
+	}
+}
+
 // EventCount returns the number of undrained watch events.
 func (c *Client) EventCount() int {
 	c.mu.Lock()
@@ -343,7 +361,10 @@ func (r *Recorder) Barrier(clients ...*Client) {
 		clients = r.clients
 	}
 	for _, c := range clients {
-		if _, _, err := c.Conn.Exists("/"); err != nil {
+		stop := c.guard("barrier")
+		_, _, err := c.Conn.Exists("/")
+		stop()
+		if err != nil {
 			r.t.Fatalf("%s: barrier: %v", c.Name, err)
 		}
 		c.drain()
@@ -368,6 +389,22 @@ func (r *Recorder) finish() {
 	}
 }
 
+// opTimeout bounds every recorded go-zookeeper call: go-zookeeper waits
+// forever for a reply that never comes, which would hang the whole suite.
+const opTimeout = 20 * time.Second
+
+// guard closes the client if the current call gets no reply in time (the
+// call then returns an error and the test fails instead of hanging). Use as
+// defer c.guard("op")().
+func (c *Client) guard(op string) func() {
+	t := c.r.t
+	timer := time.AfterFunc(opTimeout, func() {
+		t.Errorf("%s: %s got no reply within %v; closing the client", c.Name, op, opTimeout)
+		c.Conn.Close()
+	})
+	return func() { timer.Stop() }
+}
+
 func (c *Client) rec(format string, args ...interface{}) {
 	c.drain()
 	c.r.Printf(c.Name+": "+format, args...)
@@ -375,6 +412,7 @@ func (c *Client) rec(format string, args ...interface{}) {
 
 // Create records a create (op 1).
 func (c *Client) Create(path string, data []byte, flags int32, acl []zk.ACL) (string, error) {
+	defer c.guard("Create")()
 	p, err := c.Conn.Create(path, data, flags, acl)
 	c.rec("create %s data=%s flags=%d acl=%s -> %s path=%q", path, fmtData(data), flags, fmtACL(acl), errName(err), p)
 	return p, err
@@ -382,6 +420,7 @@ func (c *Client) Create(path string, data []byte, flags int32, acl []zk.ACL) (st
 
 // CreateContainer records a createContainer (op 19).
 func (c *Client) CreateContainer(path string, data []byte, acl []zk.ACL) (string, error) {
+	defer c.guard("CreateContainer")()
 	p, err := c.Conn.CreateContainer(path, data, zk.FlagContainer, acl)
 	c.rec("createContainer %s data=%s acl=%s -> %s path=%q", path, fmtData(data), fmtACL(acl), errName(err), p)
 	return p, err
@@ -389,6 +428,7 @@ func (c *Client) CreateContainer(path string, data []byte, acl []zk.ACL) (string
 
 // CreateTTL records a createTTL (op 21).
 func (c *Client) CreateTTL(path string, data []byte, flags int32, acl []zk.ACL, ttl time.Duration) (string, error) {
+	defer c.guard("CreateTTL")()
 	p, err := c.Conn.CreateTTL(path, data, flags, acl, ttl)
 	c.rec("createTTL %s data=%s flags=%d ttl=%v acl=%s -> %s path=%q", path, fmtData(data), flags, ttl, fmtACL(acl), errName(err), p)
 	return p, err
@@ -396,6 +436,7 @@ func (c *Client) CreateTTL(path string, data []byte, flags int32, acl []zk.ACL, 
 
 // Delete records a delete.
 func (c *Client) Delete(path string, version int32) error {
+	defer c.guard("Delete")()
 	err := c.Conn.Delete(path, version)
 	c.rec("delete %s version=%d -> %s", path, version, errName(err))
 	return err
@@ -403,6 +444,7 @@ func (c *Client) Delete(path string, version int32) error {
 
 // Exists records an exists without a watch.
 func (c *Client) Exists(path string) (bool, *zk.Stat, error) {
+	defer c.guard("Exists")()
 	ok, st, err := c.Conn.Exists(path)
 	c.rec("exists %s -> %s exists=%v%s", path, errName(err), ok, c.statIf(ok && err == nil, st))
 	return ok, st, err
@@ -410,6 +452,7 @@ func (c *Client) Exists(path string) (bool, *zk.Stat, error) {
 
 // ExistsW records an exists with a watch.
 func (c *Client) ExistsW(path string) (bool, *zk.Stat, error) {
+	defer c.guard("ExistsW")()
 	ok, st, _, err := c.Conn.ExistsW(path)
 	c.rec("existsW %s -> %s exists=%v%s", path, errName(err), ok, c.statIf(ok && err == nil, st))
 	return ok, st, err
@@ -424,6 +467,7 @@ func (c *Client) statIf(ok bool, st *zk.Stat) string {
 
 // Get records a getData.
 func (c *Client) Get(path string) ([]byte, *zk.Stat, error) {
+	defer c.guard("Get")()
 	data, st, err := c.Conn.Get(path)
 	c.rec("get %s -> %s%s", path, errName(err), c.dataStat(err, data, st))
 	return data, st, err
@@ -431,6 +475,7 @@ func (c *Client) Get(path string) ([]byte, *zk.Stat, error) {
 
 // GetW records a getData with a watch.
 func (c *Client) GetW(path string) ([]byte, *zk.Stat, error) {
+	defer c.guard("GetW")()
 	data, st, _, err := c.Conn.GetW(path)
 	c.rec("getW %s -> %s%s", path, errName(err), c.dataStat(err, data, st))
 	return data, st, err
@@ -445,6 +490,7 @@ func (c *Client) dataStat(err error, data []byte, st *zk.Stat) string {
 
 // Set records a setData.
 func (c *Client) Set(path string, data []byte, version int32) (*zk.Stat, error) {
+	defer c.guard("Set")()
 	st, err := c.Conn.Set(path, data, version)
 	c.rec("set %s data=%s version=%d -> %s%s", path, fmtData(data), version, errName(err), c.statIf(err == nil, st))
 	return st, err
@@ -452,6 +498,7 @@ func (c *Client) Set(path string, data []byte, version int32) (*zk.Stat, error) 
 
 // Children records a getChildren2.
 func (c *Client) Children(path string) ([]string, *zk.Stat, error) {
+	defer c.guard("Children")()
 	ch, st, err := c.Conn.Children(path)
 	c.rec("children %s -> %s%s", path, errName(err), c.childrenStat(err, ch, st))
 	return ch, st, err
@@ -459,6 +506,7 @@ func (c *Client) Children(path string) ([]string, *zk.Stat, error) {
 
 // ChildrenW records a getChildren2 with a watch.
 func (c *Client) ChildrenW(path string) ([]string, *zk.Stat, error) {
+	defer c.guard("ChildrenW")()
 	ch, st, _, err := c.Conn.ChildrenW(path)
 	c.rec("childrenW %s -> %s%s", path, errName(err), c.childrenStat(err, ch, st))
 	return ch, st, err
@@ -473,6 +521,7 @@ func (c *Client) childrenStat(err error, ch []string, st *zk.Stat) string {
 
 // GetACL records a getACL.
 func (c *Client) GetACL(path string) ([]zk.ACL, *zk.Stat, error) {
+	defer c.guard("GetACL")()
 	acl, st, err := c.Conn.GetACL(path)
 	extra := ""
 	if err == nil {
@@ -486,6 +535,7 @@ func (c *Client) GetACL(path string) ([]zk.ACL, *zk.Stat, error) {
 // entry order is unspecified: ZooKeeper expands an "auth" ACL to the
 // caller's identities in the iteration order of a Java hash set.
 func (c *Client) GetACLSorted(path string) ([]zk.ACL, *zk.Stat, error) {
+	defer c.guard("GetACL")()
 	acl, st, err := c.Conn.GetACL(path)
 	extra := ""
 	if err == nil {
@@ -503,6 +553,7 @@ func sortACL(acl []zk.ACL) []zk.ACL {
 
 // SetACL records a setACL.
 func (c *Client) SetACL(path string, acl []zk.ACL, version int32) (*zk.Stat, error) {
+	defer c.guard("SetACL")()
 	st, err := c.Conn.SetACL(path, acl, version)
 	c.rec("setACL %s acl=%s version=%d -> %s%s", path, fmtACL(acl), version, errName(err), c.statIf(err == nil, st))
 	return st, err
@@ -510,6 +561,7 @@ func (c *Client) SetACL(path string, acl []zk.ACL, version int32) (*zk.Stat, err
 
 // Sync records a sync.
 func (c *Client) Sync(path string) (string, error) {
+	defer c.guard("Sync")()
 	p, err := c.Conn.Sync(path)
 	c.rec("sync %s -> %s path=%q", path, errName(err), p)
 	return p, err
@@ -517,6 +569,7 @@ func (c *Client) Sync(path string) (string, error) {
 
 // AddAuth records an auth packet.
 func (c *Client) AddAuth(scheme, auth string) error {
+	defer c.guard("AddAuth")()
 	err := c.Conn.AddAuth(scheme, []byte(auth))
 	c.rec("addAuth %s %s -> %s", scheme, auth, errName(err))
 	return err
@@ -545,6 +598,7 @@ func describeOp(op interface{}) string {
 
 // Multi records a multi and its per-op results.
 func (c *Client) Multi(ops ...interface{}) ([]zk.MultiResponse, error) {
+	defer c.guard("Multi")()
 	res, err := c.Conn.Multi(ops...)
 	c.drain()
 	descs := make([]string, len(ops))

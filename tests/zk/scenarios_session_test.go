@@ -111,7 +111,7 @@ func scSessionExpiry(t *testing.T, s *zkharness.Server, rec *Recorder) {
 	r2.ClosedState("after resuming an expired session", 3*time.Second)
 
 	rec.Note("go-zookeeper client whose connection freezes: its session expires too")
-	var fz freezer
+	var fz netControl
 	c2 := rec.ConnectTimeout(time.Second, zk.WithDialer(fz.dial))
 	c2.Create(rec.P("eph3"), nil, zk.FlagEphemeral, world)
 	c.ExistsW(rec.P("eph3"))
@@ -182,66 +182,132 @@ func scRestart(t *testing.T, s *zkharness.Server, rec *Recorder) {
 	}
 }
 
-// freezer is a go-zookeeper Dialer whose connections can be frozen: while
-// frozen, reads and writes block (ignoring deadlines), so the server sees
-// a silent client and the client sees nothing, like a network partition.
-type freezer struct {
-	mu     sync.Mutex
-	cond   *sync.Cond
-	frozen bool
+// netControl is a go-zookeeper Dialer whose connections the test can
+// freeze (reads and writes block, ignoring deadlines: the server sees a
+// silent client and the client sees nothing, like a partition), drop, and
+// keep from reconnecting.
+type netControl struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	frozen  bool
+	noDial  bool
+	current net.Conn
 }
 
-func (f *freezer) init() {
+func (f *netControl) lock() {
+	f.mu.Lock()
 	if f.cond == nil {
 		f.cond = sync.NewCond(&f.mu)
 	}
 }
 
-func (f *freezer) dial(network, addr string, timeout time.Duration) (net.Conn, error) {
+func (f *netControl) dial(network, addr string, timeout time.Duration) (net.Conn, error) {
+	f.lock()
+	for f.noDial {
+		f.cond.Wait()
+	}
+	f.mu.Unlock()
 	c, err := net.DialTimeout(network, addr, timeout)
 	if err != nil {
 		return nil, err
 	}
-	return &frozenConn{Conn: c, f: f}, nil
-}
-
-func (f *freezer) freeze() {
-	f.mu.Lock()
-	f.init()
-	f.frozen = true
+	f.lock()
+	f.current = c
 	f.mu.Unlock()
+	return &controlledConn{Conn: c, f: f}, nil
 }
 
-func (f *freezer) thaw() {
-	f.mu.Lock()
-	f.init()
-	f.frozen = false
+func (f *netControl) set(frozen, noDial bool) {
+	f.lock()
+	f.frozen, f.noDial = frozen, noDial
 	f.cond.Broadcast()
 	f.mu.Unlock()
 }
 
-func (f *freezer) wait() {
-	f.mu.Lock()
-	f.init()
+func (f *netControl) freeze() { f.set(true, false) }
+func (f *netControl) thaw()   { f.set(false, false) }
+
+// drop closes the current connection and holds back reconnects until
+// allowDial.
+func (f *netControl) drop() {
+	f.set(false, true)
+	f.lock()
+	if f.current != nil {
+		f.current.Close()
+	}
+	f.mu.Unlock()
+}
+
+func (f *netControl) allowDial() { f.set(false, false) }
+
+func (f *netControl) wait() {
+	f.lock()
 	for f.frozen {
 		f.cond.Wait()
 	}
 	f.mu.Unlock()
 }
 
-type frozenConn struct {
+type controlledConn struct {
 	net.Conn
-	f *freezer
+	f *netControl
 }
 
-func (c *frozenConn) Read(b []byte) (int, error) {
+func (c *controlledConn) Read(b []byte) (int, error) {
 	c.f.wait()
 	n, err := c.Conn.Read(b)
 	c.f.wait()
 	return n, err
 }
 
-func (c *frozenConn) Write(b []byte) (int, error) {
+func (c *controlledConn) Write(b []byte) (int, error) {
 	c.f.wait()
 	return c.Conn.Write(b)
+}
+
+// scWatchReconnect: go-zookeeper re-registers its watches with SetWatches
+// after a reconnect; changes made while it was disconnected fire at once,
+// the other watches stay armed.
+func scWatchReconnect(t *testing.T, s *zkharness.Server, rec *Recorder) {
+	c1 := rec.Begin()
+	var nc netControl
+	c2 := rec.Connect(zk.WithDialer(nc.dial))
+	for _, p := range []string{"d", "p", "gone", "same", "samep"} {
+		c1.Create(rec.P(p), []byte("1"), 0, world)
+	}
+	c2.GetW(rec.P("d"))
+	c2.ChildrenW(rec.P("p"))
+	c2.ExistsW(rec.P("e"))
+	c2.GetW(rec.P("gone"))
+	c2.GetW(rec.P("same"))
+	c2.ChildrenW(rec.P("samep"))
+	c2.ExistsW(rec.P("later"))
+	rec.Note("c2 is disconnected")
+	nc.drop()
+	zkharness.WaitFor(t, 10*time.Second, func() error {
+		if st := c2.Conn.State(); st == zk.StateHasSession {
+			return errorf("still connected")
+		}
+		return nil
+	})
+	c1.Set(rec.P("d"), []byte("2"), -1)
+	c1.Create(rec.P("p", "k"), nil, 0, world)
+	c1.Create(rec.P("e"), nil, 0, world)
+	c1.Delete(rec.P("gone"), -1)
+	rec.Note("c2 reconnects and sends SetWatches; events in the client's (unspecified) order, sorted")
+	nc.allowDial()
+	zkharness.WaitFor(t, 20*time.Second, func() error {
+		if n := c2.EventCount(); n < 4 {
+			return errorf("%d of 4 events after reconnect (state %v)", n, c2.Conn.State())
+		}
+		return nil
+	})
+	c2.drainSorted()
+	c2.Exists(rec.P("d"))
+	rec.Note("the watches whose nodes did not change are still armed")
+	c1.Set(rec.P("same"), []byte("2"), -1)
+	c1.Create(rec.P("samep", "k"), nil, 0, world)
+	c1.Create(rec.P("later"), nil, 0, world)
+	c1.Set(rec.P("d"), []byte("3"), -1)
+	rec.Barrier(c2)
 }

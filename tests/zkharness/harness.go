@@ -10,8 +10,10 @@ package zkharness
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -20,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -101,7 +104,7 @@ func classpath() string {
 
 func javaPath() (string, error) {
 	if j := os.Getenv(EnvJava); j != "" {
-		return j, nil
+		return exec.LookPath(j)
 	}
 	return exec.LookPath("java")
 }
@@ -154,9 +157,10 @@ func Kinds(t testing.TB) []Kind {
 }
 
 var samsaBuild struct {
-	once sync.Once
-	path string
-	err  error
+	once     sync.Once
+	path     string
+	err      error
+	reported atomic.Bool
 }
 
 // SamsaBinary returns the coordinator binary: $SAMSA_COORDINATOR_BIN if set,
@@ -173,6 +177,9 @@ func SamsaBinary(t testing.TB) string {
 		samsaBuild.path, samsaBuild.err = buildSamsa()
 	})
 	if samsaBuild.err != nil {
+		if samsaBuild.reported.Swap(true) {
+			t.Fatalf("building the Samsa coordinator failed (output reported by the first test that tried)")
+		}
 		t.Fatalf("building the Samsa coordinator: %v", samsaBuild.err)
 	}
 	return samsaBuild.path
@@ -471,15 +478,55 @@ func (s *Server) waitServing(t testing.TB) {
 		s.Kill()
 		t.Fatalf("zkharness: %s server on %s did not start: %v\n--- tail of %s ---\n%s", s.Kind, s.Addr, err, s.LogFile, s.LogTail(60))
 	}
+	// ZooKeeper answers four-letter words as soon as it listens, a moment
+	// before it serves sessions. Wait until a handshake is answered too;
+	// resuming a nonexistent session is refused without creating state
+	// (no zxid is consumed), so it is a side-effect-free probe.
+	if err := poll(10*time.Second, s.probeHandshake); err != nil {
+		t.Logf("zkharness: warning: %s server answers ruok but not a session handshake: %v", s.Kind, err)
+	}
 }
 
-// LogTail returns the last n lines of the server log.
+// probeHandshake sends a ConnectRequest resuming a bogus session and waits
+// for any ConnectResponse frame.
+func (s *Server) probeHandshake() error {
+	c, err := net.DialTimeout("tcp", s.Addr, 2*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(3 * time.Second))
+	req := make([]byte, 0, 48)
+	req = binary.BigEndian.AppendUint32(req, 44)                 // frame length
+	req = binary.BigEndian.AppendUint32(req, 0)                  // protocolVersion
+	req = binary.BigEndian.AppendUint64(req, 0)                  // lastZxidSeen
+	req = binary.BigEndian.AppendUint32(req, 30000)              // timeout
+	req = binary.BigEndian.AppendUint64(req, 0x7eadbeefcafe0001) // sessionId
+	req = binary.BigEndian.AppendUint32(req, 16)                 // passwd
+	req = append(req, make([]byte, 16)...)
+	if _, err := c.Write(req); err != nil {
+		return err
+	}
+	var hdr [4]byte
+	if _, err := io.ReadFull(c, hdr[:]); err != nil {
+		return fmt.Errorf("no ConnectResponse: %v", err)
+	}
+	return nil
+}
+
+// LogTail returns the last n lines of the server log, leaving out Java
+// stack frames.
 func (s *Server) LogTail(n int) string {
 	b, err := os.ReadFile(s.LogFile)
 	if err != nil {
 		return fmt.Sprintf("(cannot read log: %v)", err)
 	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	var lines []string
+	for _, l := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		if !strings.HasPrefix(l, "\tat ") && !strings.HasPrefix(l, "\t... ") {
+			lines = append(lines, l)
+		}
+	}
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
 	}
