@@ -158,7 +158,10 @@ func scRestart(t *testing.T, s *zkharness.Server, rec *Recorder) {
 			s.Restart(t)
 		}
 		// go-zookeeper notices the dropped connection and resumes the session.
-		zkharness.WaitFor(t, 30*time.Second, func() error {
+		// Apache accepts connections before its database is loaded and can
+		// wedge one (an NPE in its log), costing the client a full recv
+		// timeout per attempt on a loaded machine, hence the long bound.
+		zkharness.WaitFor(t, 90*time.Second, func() error {
 			if _, _, err := c.Conn.Exists("/"); err != nil {
 				return err
 			}
