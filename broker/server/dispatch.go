@@ -1,0 +1,43 @@
+package server
+
+import (
+	"context"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-kafka/samsa/broker/protocol"
+)
+
+// handler serves one decoded request. A nil response means "send nothing"
+// (Produce with acks=0).
+type handler func(ctx context.Context, c *conn, h protocol.Header, req kmsg.Request) (kmsg.Response, error)
+
+// api is one row of the dispatch table.
+type api struct {
+	key      int16
+	min, max int16
+	handle   handler
+}
+
+// apis is the one dispatch table: the API keys this broker serves, the
+// versions it accepts (Kafka 3.1's ZooKeeper-mode ranges, research
+// kafka-zk-mode.md 5.1, which also cover the Kafka 4.x client floors), and
+// their handlers. ApiVersions advertises exactly this table.
+func (s *Server) apis() []api {
+	return []api{
+		{3, 0, 12, s.handleMetadata},
+		{6, 0, 7, s.handleUpdateMetadata},
+		{18, 0, 3, s.handleAPIVersions},
+		{60, 0, 0, s.handleDescribeCluster},
+	}
+}
+
+// lookup returns the table row for key.
+func (s *Server) lookup(key int16) (api, bool) {
+	for _, a := range s.table {
+		if a.key == key {
+			return a, true
+		}
+	}
+	return api{}, false
+}
