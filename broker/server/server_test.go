@@ -174,10 +174,10 @@ func TestAPIVersionsFallbackToV0(t *testing.T) {
 func TestBadFramesCloseOnlyThatConnection(t *testing.T) {
 	_, addr := startServer(t)
 	cases := map[string][]byte{
-		"oversized":   binary.BigEndian.AppendUint32(nil, 200<<20),
-		"negative":    {0xff, 0xff, 0xff, 0xff},
-		"unknown key": append(binary.BigEndian.AppendUint32(nil, 10), 0x7f, 0x00, 0, 0, 0, 0, 0, 1, 0xff, 0xff),
-		"bad version": protocol.AppendRequest(nil, 1, "x", func() kmsg.Request { r := kmsg.NewPtrMetadataRequest(); r.SetVersion(13); return r }()),
+		"oversized":    binary.BigEndian.AppendUint32(nil, 200<<20),
+		"negative":     {0xff, 0xff, 0xff, 0xff},
+		"unknown key":  append(binary.BigEndian.AppendUint32(nil, 10), 0x7f, 0x00, 0, 0, 0, 0, 0, 1, 0xff, 0xff),
+		"bad version":  protocol.AppendRequest(nil, 1, "x", func() kmsg.Request { r := kmsg.NewPtrMetadataRequest(); r.SetVersion(13); return r }()),
 		"garbage body": append(binary.BigEndian.AppendUint32(nil, 12), 0, 3, 0, 12, 0, 0, 0, 1, 0xff, 0xff, 0x05, 0x05),
 	}
 	for name, b := range cases {
