@@ -25,9 +25,15 @@ type api struct {
 // their handlers. ApiVersions advertises exactly this table.
 func (s *Server) apis() []api {
 	return []api{
+		{0, 0, 9, s.handleProduce},
+		{1, 0, 13, s.handleFetch},
+		{2, 0, 7, s.handleListOffsets},
 		{3, 0, 12, s.handleMetadata},
+		{4, 0, 5, s.handleLeaderAndIsr},
+		{5, 0, 3, s.handleStopReplica},
 		{6, 0, 7, s.handleUpdateMetadata},
 		{18, 0, 3, s.handleAPIVersions},
+		{23, 0, 4, s.handleOffsetForLeaderEpoch},
 		{60, 0, 0, s.handleDescribeCluster},
 	}
 }

@@ -6,7 +6,9 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 
+	"github.com/samsa-kafka/samsa/broker/log"
 	"github.com/samsa-kafka/samsa/broker/metadata"
+	"github.com/samsa-kafka/samsa/broker/replica"
 )
 
 // errorCodes is the one table from internal errors to Kafka error codes.
@@ -18,6 +20,29 @@ var errorCodes = []struct {
 	code *kerr.Error
 }{
 	{metadata.ErrStaleControllerEpoch, kerr.StaleControllerEpoch},
+	{replica.ErrNotLeaderOrFollower, kerr.NotLeaderForPartition},
+	{replica.ErrUnknownTopicOrPartition, kerr.UnknownTopicOrPartition},
+	{replica.ErrFencedLeaderEpoch, kerr.FencedLeaderEpoch},
+	{replica.ErrUnknownLeaderEpoch, kerr.UnknownLeaderEpoch},
+	{replica.ErrNotEnoughReplicas, kerr.NotEnoughReplicas},
+	{replica.ErrNotEnoughReplicasAfterAppend, kerr.NotEnoughReplicasAfterAppend},
+	{replica.ErrStaleControllerEpoch, kerr.StaleControllerEpoch},
+	{replica.ErrStaleBrokerEpoch, kerr.StaleBrokerEpoch},
+	{replica.ErrInconsistentTopicID, kerr.InconsistentTopicID},
+	{replica.ErrStorage, kerr.KafkaStorageError},
+	{log.ErrOffsetOutOfRange, kerr.OffsetOutOfRange},
+	{log.ErrCorrupt, kerr.CorruptMessage},
+	{log.ErrMessageTooLarge, kerr.MessageTooLarge},
+	{log.ErrRecordListTooLarge, kerr.RecordListTooLarge},
+	{log.ErrOutOfOrderSequence, kerr.OutOfOrderSequenceNumber},
+	{log.ErrInvalidProducerEpoch, kerr.InvalidProducerEpoch},
+	{log.ErrUnknownProducerID, kerr.UnknownProducerID},
+	{log.ErrInvalidRecord, kerr.InvalidRecord},
+	{log.ErrUnsupportedMagic, kerr.UnsupportedForMessageFormat},
+	{log.ErrClosed, kerr.KafkaStorageError},
+	{log.ErrInvalidTimestamp, kerr.InvalidTimestamp},
+	{log.ErrInvalidTxnState, kerr.InvalidTxnState},
+	{log.ErrPolicyViolation, kerr.PolicyViolation},
 	{context.DeadlineExceeded, kerr.RequestTimedOut},
 	{errNotController, kerr.NotController},
 	{errInvalidRequest, kerr.InvalidRequest},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/samsa-kafka/samsa/broker/metadata"
 	"github.com/samsa-kafka/samsa/broker/protocol"
+	"github.com/samsa-kafka/samsa/broker/replica"
 	"github.com/samsa-kafka/samsa/config"
 )
 
@@ -53,6 +54,7 @@ type Deps struct {
 	BrokerID   int32
 	Config     *config.Broker
 	Metadata   *metadata.Cache
+	Replicas   *replica.Manager
 	ClusterID  func() string
 	Topics     TopicCreator // nil = no auto-creation
 	Authorizer Authorizer   // nil = allow everything

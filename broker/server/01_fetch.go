@@ -1,0 +1,165 @@
+package server
+
+// Fetch: v0-13
+//
+// Behavior:
+//   - Consumers (replica id -1) read up to the high watermark, or the
+//     last stable offset for read_committed; follower fetches arrive with
+//     the replication issue and are refused with NOT_LEADER_OR_FOLLOWER
+//     until then.
+//   - Long poll: when less than min_bytes is available the request waits
+//     up to max_wait_ms for any fetched partition to grow.
+//   - Fetch sessions are declined (session id 0), so clients send full
+//     fetches; a request naming a session gets FETCH_SESSION_ID_NOT_FOUND.
+//   - Reads return whole batches starting with the batch that contains
+//     the fetch offset; the first partition with data may exceed
+//     max_bytes by one batch, as in Kafka.
+//
+// Version notes: v4 isolation level and LSO; v5 log start offset; v9
+// current leader epoch; v11 preferred read replica (-1); v13 topic ids.
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-kafka/samsa/broker/log"
+	"github.com/samsa-kafka/samsa/broker/protocol"
+	"github.com/samsa-kafka/samsa/broker/replica"
+)
+
+func (s *Server) handleFetch(ctx context.Context, c *conn, h protocol.Header, r kmsg.Request) (kmsg.Response, error) {
+	req := r.(*kmsg.FetchRequest)
+	resp := kmsg.NewPtrFetchResponse()
+	if req.SessionID != 0 || req.SessionEpoch > 0 {
+		resp.ErrorCode = kerr.FetchSessionIDNotFound.Code
+		return resp, nil
+	}
+	deadline := time.Now().Add(time.Duration(req.MaxWaitMillis) * time.Millisecond)
+	for {
+		var waitOn []<-chan struct{}
+		resp.Topics = resp.Topics[:0]
+		total := s.readFetch(req, h, resp, &waitOn)
+		if total >= int(req.MinBytes) || req.MaxWaitMillis <= 0 || len(waitOn) == 0 || !time.Now().Before(deadline) {
+			return resp, nil
+		}
+		if !waitAny(ctx, waitOn, time.Until(deadline)) {
+			return resp, nil
+		}
+	}
+}
+
+// readFetch fills resp from the logs and returns the bytes read; waitOn
+// collects the change channels to long-poll on.
+func (s *Server) readFetch(req *kmsg.FetchRequest, h protocol.Header, resp *kmsg.FetchResponse, waitOn *[]<-chan struct{}) int {
+	snap := s.Metadata.Load()
+	budget := req.MaxBytes
+	if h.Version < 3 || budget <= 0 {
+		budget = 1<<31 - 1
+	}
+	total := 0
+	for _, rt := range req.Topics {
+		t := kmsg.NewFetchResponseTopic()
+		t.Topic, t.TopicID = rt.Topic, rt.TopicID
+		name := rt.Topic
+		if h.Version >= 13 {
+			if mt, ok := snap.TopicByID(rt.TopicID); ok {
+				name = mt.Name
+			} else {
+				name = ""
+			}
+		}
+		for _, rp := range rt.Partitions {
+			p := kmsg.NewFetchResponseTopicPartition()
+			p.Partition, p.HighWatermark, p.LastStableOffset, p.LogStartOffset = rp.Partition, -1, -1, -1
+			p.PreferredReadReplica = -1
+			n, ch, err := s.fetchOne(req, name, rp, &p, &budget, total == 0)
+			if err != nil {
+				p.ErrorCode = codeOf(err)
+				if name == "" && h.Version >= 13 {
+					p.ErrorCode = kerr.UnknownTopicID.Code
+				}
+			}
+			if ch != nil {
+				*waitOn = append(*waitOn, ch)
+			}
+			total += n
+			t.Partitions = append(t.Partitions, p)
+		}
+		resp.Topics = append(resp.Topics, t)
+	}
+	return total
+}
+
+func (s *Server) fetchOne(req *kmsg.FetchRequest, topic string, rp kmsg.FetchRequestTopicPartition,
+	out *kmsg.FetchResponseTopicPartition, budget *int32, first bool) (int, <-chan struct{}, error) {
+	if topic == "" {
+		return 0, nil, kerr.UnknownTopicID
+	}
+	if req.ReplicaID >= 0 {
+		return 0, nil, replica.ErrNotLeaderOrFollower
+	}
+	part, ok := s.Replicas.Get(topic, rp.Partition)
+	if !ok {
+		if _, known := s.Metadata.Load().Partition(topic, rp.Partition); !known {
+			return 0, nil, kerr.UnknownTopicOrPartition
+		}
+		return 0, nil, replica.ErrNotLeaderOrFollower
+	}
+	ch := part.Changed()
+	if err := part.CheckEpoch(rp.CurrentLeaderEpoch, true); err != nil {
+		return 0, nil, err
+	}
+	l := part.Log()
+	hw := l.HighWatermark()
+	limit := hw
+	if req.IsolationLevel == 1 {
+		if fu, ok := l.FirstUnstableOffset(); ok && fu < limit {
+			limit = fu
+		}
+	}
+	out.HighWatermark, out.LastStableOffset, out.LogStartOffset = hw, limit, l.LogStartOffset()
+	max := min(rp.PartitionMaxBytes, *budget)
+	if max <= 0 && !first {
+		return 0, ch, nil
+	}
+	recs, err := l.Read(rp.FetchOffset, max, limit, first)
+	if err != nil {
+		if errors.Is(err, log.ErrOffsetOutOfRange) {
+			return 0, nil, kerr.OffsetOutOfRange
+		}
+		return 0, nil, err
+	}
+	out.RecordBatches = recs
+	*budget -= int32(len(recs))
+	return len(recs), ch, nil
+}
+
+// waitAny waits until one channel closes, ctx ends, or d passes. It
+// reports whether a channel closed.
+func waitAny(ctx context.Context, chs []<-chan struct{}, d time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	fired := make(chan struct{}, 1)
+	for _, ch := range chs {
+		go func() {
+			select {
+			case <-ch:
+				select {
+				case fired <- struct{}{}:
+				default:
+				}
+			case <-ctx.Done():
+			}
+		}()
+	}
+	select {
+	case <-fired:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
