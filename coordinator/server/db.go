@@ -44,8 +44,8 @@ type db struct {
 
 	durMu   sync.Mutex
 	durCh   chan struct{} // closed and replaced whenever durable advances
-	failed  atomic.Bool   // the log failed; nothing further is durable
-	sinceSn int           // transactions since the last snapshot
+	failed    atomic.Bool  // the log failed; nothing further is durable
+	sinceSnap atomic.Int64 // transactions since the last snapshot
 }
 
 func newDB(t *tree.Tree, tr *session.Tracker, log txnLog) *db {
@@ -70,7 +70,7 @@ func (d *db) commit(txn *tree.Txn) error {
 	if err := d.log.Append(txn.Zxid, zkproto.Marshal(txn)); err != nil {
 		return err
 	}
-	d.sinceSn++
+	d.sinceSnap.Add(1)
 	select {
 	case d.kick <- struct{}{}:
 	default:

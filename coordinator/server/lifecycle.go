@@ -187,25 +187,26 @@ func (s *Server) commitLoop(ctx context.Context) {
 }
 
 // maybeSnapshot snapshots after snapEvery transactions: the log rolls and
-// the tree is serialised while writes are held off (a consistent cut at
-// one zxid), and the file is written in the background.
+// the tree is serialised under the shared lock, which holds writers off
+// (a consistent cut at one zxid; appends happen only under the exclusive
+// lock and Sync only in this goroutine) while reads go on; the file is
+// written in the background.
 func (s *Server) maybeSnapshot() {
 	d := s.db
-	d.mu.Lock()
-	if d.sinceSn < s.snapEvery || s.snapping.Load() {
-		d.mu.Unlock()
+	if d.sinceSnap.Load() < int64(s.snapEvery) || s.snapping.Load() {
 		return
 	}
+	d.mu.RLock()
 	if err := s.tlog.Roll(); err != nil {
-		d.mu.Unlock()
+		d.mu.RUnlock()
 		s.fatal(err)
 		return
 	}
 	var buf bytes.Buffer
 	err := d.tree.WriteSnapshot(&buf)
 	zxid := d.tree.LastZxid
-	d.sinceSn = 0
-	d.mu.Unlock()
+	d.sinceSnap.Store(0)
+	d.mu.RUnlock()
 	if err != nil {
 		s.log.WithError(err).Error("serialise snapshot")
 		return

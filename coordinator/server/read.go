@@ -10,15 +10,16 @@ import (
 
 // read serves a read under the shared lock. The reply carries the last
 // applied zxid and waits until that zxid is durable, so a read never
-// reveals state that a crash could take back.
+// reveals state that a crash could take back. It is queued before the
+// lock is released: a write that fires a watch this read just set must
+// queue its event after this reply, or clients (which arm the watcher
+// when the reply arrives) drop the event.
 func (c *conn) read(r *request, fn func() (zkproto.Record, error)) {
 	d := c.s.db
-	body, err, zxid := func() (zkproto.Record, error, int64) {
-		d.mu.RLock()
-		defer d.mu.RUnlock()
-		body, err := fn()
-		return body, err, d.tree.LastZxid
-	}()
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	body, err := fn()
+	zxid := d.tree.LastZxid
 	c.reply(zkproto.ReplyHeader{Xid: r.h.Xid, Zxid: zxid, Err: errCode(err)}, body, zxid, r.start, r.h.Op)
 }
 

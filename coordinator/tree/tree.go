@@ -399,8 +399,10 @@ func (t *Tree) closeSession(txn *Txn, zxid int64, evs []Event) ([]Event, error) 
 // in ZooKeeper's order (ephemerals have no children, so any order works).
 func (t *Tree) SessionPaths(s int64) []string { return t.Ephemerals(s) }
 
-// Walk visits every node in pre-order (parents before children), children
-// in sorted order.
+// Walk visits every node in pre-order (parents before children). Children
+// come in map order: snapshots need parents first, not sorted names, and
+// sorting a large directory would stall writers while a snapshot holds
+// the tree.
 func (t *Tree) Walk(fn func(path string, n *Node) error) error {
 	return t.walk("/", fn)
 }
@@ -410,7 +412,7 @@ func (t *Tree) walk(path string, fn func(string, *Node) error) error {
 	if err := fn(path, n); err != nil {
 		return err
 	}
-	for _, c := range n.ChildNames() {
+	for c := range n.Children {
 		if err := t.walk(Join(path, c), fn); err != nil {
 			return err
 		}
