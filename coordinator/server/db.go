@@ -42,10 +42,10 @@ type db struct {
 	kick    chan struct{} // wakes the committer; capacity 1
 	durable atomic.Int64
 
-	durMu   sync.Mutex
-	durCh   chan struct{} // closed and replaced whenever durable advances
-	failed    atomic.Bool  // the log failed; nothing further is durable
-	sinceSnap atomic.Int64 // transactions since the last snapshot
+	durMu     sync.Mutex
+	durCh     chan struct{} // closed and replaced whenever durable advances
+	failed    atomic.Bool   // the log failed; nothing further is durable
+	sinceSnap atomic.Int64  // transactions since the last snapshot
 }
 
 func newDB(t *tree.Tree, tr *session.Tracker, log txnLog) *db {
