@@ -230,29 +230,10 @@ func (l *Log) assignAndAppend(batch []byte, v validated, epoch int32, now time.T
 // may have been compacted). New epochs go to the epoch cache; producer
 // state is updated without sequence checks (origin Replication).
 func (l *Log) AppendAsFollower(batches []byte) (AppendInfo, error) {
-	cfg := l.Config()
-	var list [][]byte
-	var hs []record.Header
-	for rest := batches; ; {
-		b, r, err := record.Next(rest)
-		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-			break
-		}
-		if err != nil {
-			return AppendInfo{}, err
-		}
-		h, err := record.Validate(b)
-		if err != nil {
-			return AppendInfo{}, err
-		}
-		if len(b) > int(cfg.MaxMessageBytes) {
-			return AppendInfo{}, fmt.Errorf("%w: batch of %d bytes", ErrMessageTooLarge, len(b))
-		}
-		list, hs, rest = append(list, b), append(hs, h), r
-	}
+	list, hs, err := splitFollower(batches, l.Config())
 	info := AppendInfo{FirstOffset: -1, LastOffset: -1, LogAppendTime: -1}
-	if len(list) == 0 {
-		return info, nil
+	if err != nil || len(list) == 0 {
+		return info, err
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -275,6 +256,30 @@ func (l *Log) AppendAsFollower(batches []byte) (AppendInfo, error) {
 	}
 	info.FirstOffset, info.LastOffset = hs[0].BaseOffset, hs[len(hs)-1].LastOffset()
 	return info, nil
+}
+
+// splitFollower splits and validates the complete batches of a fetch
+// response, dropping a partial trailing batch.
+func splitFollower(batches []byte, cfg Config) ([][]byte, []record.Header, error) {
+	var list [][]byte
+	var hs []record.Header
+	for rest := batches; ; {
+		b, r, err := record.Next(rest)
+		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+			return list, hs, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		h, err := record.Validate(b)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(b) > int(cfg.MaxMessageBytes) {
+			return nil, nil, fmt.Errorf("%w: batch of %d bytes", ErrMessageTooLarge, len(b))
+		}
+		list, hs, rest = append(list, b), append(hs, h), r
+	}
 }
 
 func checkFollowerOffsets(hs []record.Header, leo int64) error {

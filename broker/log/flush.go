@@ -20,7 +20,7 @@ func (l *Log) Flush() error { return l.flushTo(l.leo.Load()) }
 func (l *Log) flushTo(offset int64) error {
 	l.flushMu.Lock()
 	defer l.flushMu.Unlock()
-	if offset <= l.recoveryPoint.Load() {
+	if l.shut.Load() || offset <= l.recoveryPoint.Load() {
 		return nil
 	}
 	l.rmu.RLock()
@@ -74,6 +74,7 @@ func (l *Log) Close() error {
 		err = e
 	}
 	l.closed = true
+	l.shut.Store(true)
 	l.deletes.runAll()
 	l.rmu.Lock()
 	defer l.rmu.Unlock()
@@ -106,6 +107,7 @@ func (l *Log) closeFiles() {
 		return
 	}
 	l.closed = true
+	l.shut.Store(true)
 	l.deletes.runAll()
 	l.rmu.Lock()
 	defer l.rmu.Unlock()
@@ -132,6 +134,7 @@ func (l *Log) crash() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.closed = true
+	l.shut.Store(true)
 	l.deletes.stopAll()
 	l.deletes.wg.Wait()
 	l.rmu.Lock()

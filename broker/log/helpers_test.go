@@ -45,6 +45,9 @@ func smallConfig() Config {
 func openLog(t testing.TB, dir string, cfg Config) *Log {
 	t.Helper()
 	lg, _ := testLogger(t)
+	if _, bench := t.(*testing.B); bench {
+		lg = discardLogger()
+	}
 	l, err := Open(dir, [16]byte{}, cfg, 0, 0, lg)
 	if err != nil {
 		t.Fatal(err)

@@ -159,7 +159,7 @@ func (x *offsetIndex) full() bool { return x.count() >= x.maxEntries }
 // is room; an index is only a search hint, so a skipped entry costs a
 // longer scan, never correctness.
 func (x *offsetIndex) append(offset int64, pos int64) error {
-	if x.full() || (x.count() > 0 && offset <= x.lastOffset) || offset-x.base > math.MaxInt32 {
+	if x.full() || (x.count() > 0 && offset <= x.lastOffset) || offset-x.base > math.MaxInt32 || pos > math.MaxInt32 {
 		return nil
 	}
 	var buf [offsetEntrySize]byte

@@ -287,8 +287,8 @@ func (l *Log) loadSegments() error {
 	var cutBases []int64
 	for _, n := range names {
 		off, ok := offsetFromName(n)
-		if !ok || n != offsetName(off)+strings.TrimPrefix(n, offsetName(off)) {
-			continue
+		if !ok || !strings.HasPrefix(n, offsetName(off)) {
+			continue // only canonical 20-digit names are segments
 		}
 		ext := strings.TrimPrefix(n, offsetName(off))
 		switch ext {

@@ -2,6 +2,7 @@ package log
 
 import (
 	"io"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,7 @@ type Log struct {
 	ps          *producerState // mu
 	cleanerCkpt int64          // first dirty offset for the cleaner, -1 unknown (mu)
 	closed      bool           // mu
+	shut        atomic.Bool    // closed, for paths that do not take mu
 	deletes     deleter
 }
 
@@ -194,14 +196,11 @@ func (l *Log) AssignEpochStart(epoch int32, offset int64) {
 	}
 }
 
-// segmentsFrom returns the index of the segment containing offset (the
-// last with base <= offset), or 0. rmu must be held.
+// floorIndex returns the index of the segment containing offset (the last
+// with base <= offset), or 0. rmu (or mu, for writers) must be held.
 func (l *Log) floorIndex(offset int64) int {
-	i := len(l.segs) - 1
-	for i > 0 && l.segs[i].base > offset {
-		i--
-	}
-	return i
+	i := sort.Search(len(l.segs), func(i int) bool { return l.segs[i].base > offset })
+	return max(i-1, 0)
 }
 
 func (l *Log) active() *segment { return l.segs[len(l.segs)-1] }

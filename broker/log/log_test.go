@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/samsa-kafka/samsa/broker/record"
 )
@@ -182,5 +183,75 @@ func TestRebuildDeletedIndexes(t *testing.T) {
 	}
 	if off, _, _, ok := l2.OffsetForTimestamp(t0.UnixMilli() + 20); !ok || off != 56 {
 		t.Fatalf("timestamp lookup after rebuild: %d %v", off, ok)
+	}
+}
+
+func TestRollConditions(t *testing.T) {
+	t.Run("segment.ms by record time", func(t *testing.T) {
+		cfg := DefaultConfig()
+		cfg.SegmentMs = 1000
+		l := openLog(t, partDir(t), cfg)
+		mustAppend(t, l, clientBatch(1, 1, t0.UnixMilli()))
+		mustAppend(t, l, clientBatch(1, 1, t0.UnixMilli()+900))
+		if l.NumSegments() != 1 {
+			t.Fatal("rolled early")
+		}
+		mustAppend(t, l, clientBatch(1, 1, t0.UnixMilli()+1001))
+		if l.NumSegments() != 2 || l.active().base != 2 {
+			t.Fatalf("segments %d", l.NumSegments())
+		}
+	})
+	t.Run("segment.ms by wall clock without timestamps", func(t *testing.T) {
+		cfg := DefaultConfig()
+		cfg.SegmentMs = 1000
+		l := openLog(t, partDir(t), cfg)
+		mustAppend(t, l, clientBatch(1, 1, -1))
+		// The segment was created with the real clock.
+		if _, err := l.AppendAsLeader(clientBatch(1, 1, -1), 0, time.Now().Add(2*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if l.NumSegments() != 2 {
+			t.Fatalf("segments %d", l.NumSegments())
+		}
+	})
+	t.Run("full index", func(t *testing.T) {
+		cfg := DefaultConfig()
+		cfg.SegmentIndexBytes = 24 // 3 offset entries, 2 time entries (one reserved)
+		cfg.IndexIntervalBytes = 1
+		l := openLog(t, partDir(t), cfg)
+		for i := 0; i < 10; i++ {
+			mustAppend(t, l, clientBatch(1, 1, t0.UnixMilli()+int64(i)))
+		}
+		if l.NumSegments() < 3 {
+			t.Fatalf("segments %d", l.NumSegments())
+		}
+		if got := readAll(t, l, 0); !reflect.DeepEqual(got, seq(0, 10)) {
+			t.Fatalf("read %v", got)
+		}
+	})
+	t.Run("batch larger than segment.bytes", func(t *testing.T) {
+		cfg := DefaultConfig()
+		cfg.SegmentBytes = 200
+		l := openLog(t, partDir(t), cfg)
+		if _, err := l.AppendAsLeader(clientBatch(2, 200, 0), 0, t0); !errors.Is(err, ErrRecordListTooLarge) {
+			t.Fatalf("%v", err)
+		}
+	})
+}
+
+func TestFlushMessages(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.FlushMessages = 1
+	l := openLog(t, partDir(t), cfg)
+	for i := 0; i < 3; i++ {
+		mustAppend(t, l, clientBatch(2, 1, t0.UnixMilli()))
+		if l.FlushedOffset() != l.LogEndOffset() {
+			t.Fatalf("flushed %d of %d", l.FlushedOffset(), l.LogEndOffset())
+		}
+	}
+	l2 := openLog(t, partDir(t), DefaultConfig())
+	mustAppend(t, l2, clientBatch(2, 1, t0.UnixMilli()))
+	if l2.FlushedOffset() != 0 {
+		t.Fatal("default config flushed on append")
 	}
 }

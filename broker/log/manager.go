@@ -71,6 +71,9 @@ func NewManager(dirs []string, defaults Config, log *logrus.Entry) (*Manager, er
 	if log == nil {
 		log = discardLogger()
 	}
+	if len(dirs) == 0 {
+		return nil, errors.New("log: no log directories")
+	}
 	m := &Manager{
 		RetentionCheckInterval: 300 * time.Second, CheckpointInterval: 60 * time.Second,
 		HighWatermarkInterval: 5 * time.Second, FlushCheckInterval: time.Second,
@@ -79,6 +82,9 @@ func NewManager(dirs []string, defaults Config, log *logrus.Entry) (*Manager, er
 	}
 	for _, path := range dirs {
 		if err := m.openDir(path); err != nil {
+			for _, x := range m.logs {
+				x.l.closeFiles()
+			}
 			m.release()
 			return nil, err
 		}

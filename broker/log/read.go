@@ -22,6 +22,9 @@ import (
 func (l *Log) Read(offset int64, maxBytes int32, maxOffset int64, minOneBatch bool) ([]byte, error) {
 	l.rmu.RLock()
 	defer l.rmu.RUnlock()
+	if l.shut.Load() {
+		return nil, ErrClosed
+	}
 	leo, start := l.leo.Load(), l.logStart.Load()
 	if offset < start || offset > leo {
 		return nil, fmt.Errorf("%w: offset %d, log has [%d, %d]", ErrOffsetOutOfRange, offset, start, leo)

@@ -308,8 +308,8 @@ func (s *segment) read(offset, maxBytes, maxOffset int64, minOne bool) (data []b
 // (CRC, framing, offsets increasing within the segment's 32-bit range),
 // and truncates the file at the first invalid or partial batch. onBatch
 // sees each valid batch (epoch cache rebuild). It returns the bytes cut
-// and, when it cut, why.
-func (s *segment) recover(cfg Config, onBatch func(record.Header)) (int64, error, error) {
+// and, when it cut, why (cause); err is an I/O failure.
+func (s *segment) recover(cfg Config, onBatch func(record.Header)) (cut int64, cause, err error) {
 	s.oidx.n.Store(0)
 	s.tidx.n.Store(0)
 	s.oidx.lastOffset, s.tidx.lastTS, s.tidx.lastOffset = s.base, -1, s.base
@@ -325,7 +325,7 @@ func (s *segment) recover(cfg Config, onBatch func(record.Header)) (int64, error
 	if err != nil {
 		return 0, nil, err
 	}
-	cut := st.Size() - valid
+	cut = st.Size() - valid
 	if cut > 0 {
 		if err := s.log.Truncate(valid); err != nil {
 			return 0, nil, err
@@ -338,9 +338,9 @@ func (s *segment) recover(cfg Config, onBatch func(record.Header)) (int64, error
 
 // rebuild scans [0, fileSize) and appends index entries; it returns the
 // valid prefix length and the reason it stopped early (nil at a clean end).
-func (s *segment) rebuild(fileSize int64, onBatch func(record.Header)) (int64, error, error) {
+func (s *segment) rebuild(fileSize int64, onBatch func(record.Header)) (valid int64, cause, err error) {
 	sc := newScanner(s.log, 0, fileSize)
-	valid, lastEntry, prevNext := int64(0), int64(0), s.base
+	lastEntry, prevNext := int64(0), s.base
 	for {
 		h, b, err := sc.batch()
 		if err == io.EOF {

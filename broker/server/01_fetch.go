@@ -76,6 +76,9 @@ func (s *Server) readFetch(req *kmsg.FetchRequest, h protocol.Header, resp *kmsg
 			p := kmsg.NewFetchResponseTopicPartition()
 			p.Partition, p.HighWatermark, p.LastStableOffset, p.LogStartOffset = rp.Partition, -1, -1, -1
 			p.PreferredReadReplica = -1
+			// Kafka sends an empty record set, never a null one; librdkafka
+			// rejects a null (-1) MessageSetSize.
+			p.RecordBatches = []byte{}
 			n, ch, err := s.fetchOne(req, name, rp, &p, &budget, total == 0)
 			if err != nil {
 				p.ErrorCode = codeOf(err)
@@ -133,7 +136,9 @@ func (s *Server) fetchOne(req *kmsg.FetchRequest, topic string, rp kmsg.FetchReq
 		}
 		return 0, nil, err
 	}
-	out.RecordBatches = recs
+	if recs != nil {
+		out.RecordBatches = recs
+	}
 	*budget -= int32(len(recs))
 	return len(recs), ch, nil
 }

@@ -32,8 +32,15 @@ func (s *Server) apis() []api {
 		{4, 0, 5, s.handleLeaderAndIsr},
 		{5, 0, 3, s.handleStopReplica},
 		{6, 0, 7, s.handleUpdateMetadata},
+		{17, 0, 1, s.handleSASLHandshake},
 		{18, 0, 3, s.handleAPIVersions},
+		{19, 0, 7, s.handleCreateTopics},
+		{20, 0, 6, s.handleDeleteTopics},
+		{22, 0, 4, s.handleInitProducerID},
 		{23, 0, 4, s.handleOffsetForLeaderEpoch},
+		{29, 0, 2, s.handleDescribeACLs},
+		{32, 0, 4, s.handleDescribeConfigs},
+		{37, 0, 3, s.handleCreatePartitions},
 		{60, 0, 0, s.handleDescribeCluster},
 	}
 }

@@ -3,9 +3,12 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 
+	"github.com/samsa-kafka/samsa/broker/controller"
 	"github.com/samsa-kafka/samsa/broker/log"
 	"github.com/samsa-kafka/samsa/broker/metadata"
 	"github.com/samsa-kafka/samsa/broker/replica"
@@ -45,6 +48,24 @@ var errorCodes = []struct {
 	{log.ErrPolicyViolation, kerr.PolicyViolation},
 	{context.DeadlineExceeded, kerr.RequestTimedOut},
 	{errNotController, kerr.NotController},
+	{controller.ErrNotController, kerr.NotController},
+	{controller.ErrTopicExists, kerr.TopicAlreadyExists},
+	{controller.ErrInvalidReplicationFactor, kerr.InvalidReplicationFactor},
+	{controller.ErrInvalidPartitions, kerr.InvalidPartitions},
+	{controller.ErrInvalidReplicaAssignment, kerr.InvalidReplicaAssignment},
+	{controller.ErrInvalidTopic, kerr.InvalidTopicException},
+	{controller.ErrInvalidConfig, kerr.InvalidConfig},
+	{controller.ErrInvalidRequest, kerr.InvalidRequest},
+	{controller.ErrUnknownTopic, kerr.UnknownTopicOrPartition},
+	{controller.ErrStaleBrokerEpoch, kerr.StaleBrokerEpoch},
+	{controller.ErrBrokerNotAvailable, kerr.BrokerNotAvailable},
+	{controller.ErrTopicDeletionDisabled, kerr.TopicDeletionDisabled},
+	{controller.ErrReassignmentInProgress, kerr.ReassignmentInProgress},
+	{controller.ErrPreferredLeaderNotAvailable, kerr.PreferredLeaderNotAvailable},
+	{controller.ErrEligibleLeadersNotAvailable, kerr.EligibleLeadersNotAvailable},
+	{controller.ErrElectionNotNeeded, kerr.ElectionNotNeeded},
+	{controller.ErrTimedOut, kerr.RequestTimedOut},
+	{controller.ErrAdminOperation, kerr.UnknownServerError},
 	{errInvalidRequest, kerr.InvalidRequest},
 }
 
@@ -52,6 +73,7 @@ var errorCodes = []struct {
 var (
 	errNotController  = errors.New("server: this broker is not the controller")
 	errInvalidRequest = errors.New("server: invalid request")
+	errWrongBroker    = errors.New("broker resources are answered by the broker they name")
 )
 
 // codeOf maps an error to its Kafka code; a *kerr.Error passes through and
@@ -71,3 +93,17 @@ func codeOf(err error) int16 {
 	}
 	return kerr.UnknownServerError.Code
 }
+
+// errMessage is the error_message field for err (nil when there is none).
+func errMessage(err error) *string {
+	if err == nil {
+		return nil
+	}
+	m := err.Error()
+	return &m
+}
+
+// wrapKafka attaches a detail message to a Kafka error code.
+func wrapKafka(code *kerr.Error, err error) error { return fmt.Errorf("%w: %v", code, err) }
+
+func msDuration(ms int32) time.Duration { return time.Duration(ms) * time.Millisecond }

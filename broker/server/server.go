@@ -35,10 +35,13 @@ type (
 
 // A few of Kafka's ACL operation and resource codes.
 const (
-	OpDescribe Operation = 8
-	OpCreate   Operation = 7
-	OpWrite    Operation = 4
-	OpRead     Operation = 3
+	OpDescribe        Operation = 8
+	OpCreate          Operation = 7
+	OpWrite           Operation = 4
+	OpDelete          Operation = 6
+	OpAlter           Operation = 5
+	OpDescribeConfigs Operation = 10
+	OpRead            Operation = 3
 
 	ResourceTopic   ResourceType = 2
 	ResourceGroup   ResourceType = 3
@@ -51,14 +54,17 @@ func (allowAll) Authorize(context.Context, string, Operation, ResourceType, stri
 
 // Deps are the broker components the request layer serves from.
 type Deps struct {
-	BrokerID   int32
-	Config     *config.Broker
-	Metadata   *metadata.Cache
-	Replicas   *replica.Manager
-	ClusterID  func() string
-	Topics     TopicCreator // nil = no auto-creation
-	Authorizer Authorizer   // nil = allow everything
-	Log        *logrus.Entry
+	BrokerID     int32
+	Config       *config.Broker
+	Metadata     *metadata.Cache
+	Replicas     *replica.Manager
+	ClusterID    func() string
+	Topics       TopicCreator // nil = no auto-creation
+	Controller   Controller   // nil = never the controller
+	ProducerIDs  ProducerIDs
+	TopicConfigs TopicConfigSource
+	Authorizer   Authorizer // nil = allow everything
+	Log          *logrus.Entry
 }
 
 // Server accepts connections on every configured listener.

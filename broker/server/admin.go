@@ -1,0 +1,37 @@
+package server
+
+import (
+	"context"
+
+	"github.com/samsa-kafka/samsa/broker/controller"
+)
+
+// Controller is what the request layer needs from the ZooKeeper-mode
+// controller; only the active controller serves these calls, the others
+// answer NOT_CONTROLLER so the client re-routes.
+type Controller interface {
+	IsActive() bool
+	CreateTopics(ctx context.Context, specs []controller.TopicSpec, validateOnly bool) []controller.TopicResult
+	CreatePartitions(ctx context.Context, topic string, newTotal int32, assignment [][]int32, validateOnly bool) error
+	DeleteTopics(ctx context.Context, names []string) []controller.TopicResult
+}
+
+// ProducerIDs hands out producer ids for InitProducerId (blocks of 1000
+// from /latest_producer_id_block).
+type ProducerIDs interface {
+	NextProducerID(ctx context.Context) (int64, error)
+}
+
+// TopicConfigSource gives a topic's overrides (/config/topics/<t>).
+type TopicConfigSource interface {
+	TopicOverrides(topic string) (map[string]string, error)
+}
+
+// timeoutCtx bounds an admin request by its timeout_ms (<= 0: answer as
+// soon as the change is written).
+func timeoutCtx(ctx context.Context, ms int32) (context.Context, context.CancelFunc) {
+	if ms <= 0 {
+		ms = 1
+	}
+	return context.WithTimeout(ctx, msDuration(ms))
+}
