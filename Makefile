@@ -3,10 +3,11 @@ GO       ?= go
 FUZZTIME ?= 30s
 PKGS     := ./...
 
-.PHONY: build test test-short verify fuzz bench run-coordinator clean
+.PHONY: build test test-short verify fuzz bench run run-coordinator clean
 
 build:
 	$(GO) build -o bin/coordinator ./coordinator
+	$(GO) build -o bin/broker ./broker
 
 # The whole suite, race detector on, against our coordinator and (when java
 # and the Debian zookeeper package are present) Apache ZooKeeper as oracle.
@@ -33,7 +34,16 @@ fuzz:
 bench:
 	$(GO) run ./tests/zkbench/cmd/zkbench
 
-# Quick start: a coordinator on 127.0.0.1:2181 with data under ./data.
+# Quick start: a coordinator on localhost:2181 and a broker on localhost:9092,
+# data under ./data; Ctrl-C stops both.
+run: build
+	@mkdir -p data
+	@trap 'kill 0' INT TERM EXIT; \
+	ZOO_DATA_DIR=./data/zookeeper ./bin/coordinator & \
+	./bin/broker --override log.dirs=./data/kafka --override listeners=PLAINTEXT://localhost:9092 & \
+	wait
+
+# Only the coordinator on localhost:2181, data under ./data.
 run-coordinator: build
 	ZOO_DATA_DIR=./data ./bin/coordinator
 
