@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +17,10 @@ import (
 	"github.com/samsa-kafka/samsa/broker/replica"
 	"github.com/samsa-kafka/samsa/config"
 )
+
+type counterIDs struct{ n atomic.Int64 }
+
+func (c *counterIDs) NextProducerID(context.Context) (int64, error) { return c.n.Add(1), nil }
 
 type staticConfigs struct{}
 
@@ -34,8 +39,9 @@ func startDataServer(t *testing.T, dir string) (*Server, string) {
 	}
 	cfg := config.DefaultBroker()
 	cfg.Listeners = []config.Listener{{Name: "PLAINTEXT", Host: "127.0.0.1", Port: 0, SecurityProtocol: "PLAINTEXT"}}
+	cfg.LogDirs = []string{dir}
 	reps := replica.NewManager(1, func() int64 { return 1 }, logs, staticConfigs{}, entry)
-	s, err := New(Deps{BrokerID: 1, Config: cfg, Metadata: metadata.New(), Replicas: reps,
+	s, err := New(Deps{BrokerID: 1, Config: cfg, Metadata: metadata.New(), Replicas: reps, ProducerIDs: &counterIDs{},
 		ClusterID: func() string { return "test-cluster-id-000000" }, Log: entry})
 	if err != nil {
 		t.Fatal(err)
@@ -141,5 +147,42 @@ func TestListOffsetsAndEpochs(t *testing.T) {
 	if ps0[0].ErrorCode != 0 || ps0[0].Offset != 0 || ps0[0].LeaderEpoch != 3 || ps0[1].Offset != 0 ||
 		ps0[2].ErrorCode != kerr.FencedLeaderEpoch.Code {
 		t.Fatalf("list offsets %+v", ps0)
+	}
+}
+
+func TestDeleteRecordsAndLogDirs(t *testing.T) {
+	dir := t.TempDir()
+	_, addr := startDataServer(t, dir)
+	publish(t, addr)
+	lead(t, addr, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("t1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	for i := 0; i < 10; i++ {
+		if err := cl.ProduceSync(ctx, &kgo.Record{Value: []byte{byte(i)}}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dr := kmsg.NewPtrDeleteRecordsRequest()
+	dr.SetVersion(2)
+	drt := kmsg.NewDeleteRecordsRequestTopic()
+	drt.Topic = "t1"
+	drp := kmsg.NewDeleteRecordsRequestTopicPartition()
+	drp.Offset = 4
+	drt.Partitions = append(drt.Partitions, drp)
+	dr.Topics = append(dr.Topics, drt)
+	got := roundTrip(t, addr, dr).(*kmsg.DeleteRecordsResponse)
+	if p := got.Topics[0].Partitions[0]; p.ErrorCode != 0 || p.LowWatermark != 4 {
+		t.Fatalf("delete records: %+v", p)
+	}
+	ld := kmsg.NewPtrDescribeLogDirsRequest()
+	ld.SetVersion(2)
+	dirs := roundTrip(t, addr, ld).(*kmsg.DescribeLogDirsResponse)
+	if len(dirs.Dirs) != 1 || len(dirs.Dirs[0].Topics) != 1 || dirs.Dirs[0].Topics[0].Partitions[0].Size <= 0 {
+		t.Fatalf("log dirs: %+v", dirs.Dirs)
 	}
 }

@@ -36,10 +36,12 @@ func (s *Server) apis() []api {
 		{18, 0, 3, s.handleAPIVersions},
 		{19, 0, 7, s.handleCreateTopics},
 		{20, 0, 6, s.handleDeleteTopics},
+		{21, 0, 2, s.handleDeleteRecords},
 		{22, 0, 4, s.handleInitProducerID},
 		{23, 0, 4, s.handleOffsetForLeaderEpoch},
 		{29, 0, 2, s.handleDescribeACLs},
 		{32, 0, 4, s.handleDescribeConfigs},
+		{35, 0, 2, s.handleDescribeLogDirs},
 		{37, 0, 3, s.handleCreatePartitions},
 		{60, 0, 0, s.handleDescribeCluster},
 	}
