@@ -113,3 +113,13 @@ func (c *topicConfigs) TopicOverrides(topic string) (map[string]string, error) {
 	m, _, err := c.zk.GetEntityConfig("topics", topic)
 	return m, err
 }
+
+// SetTopicOverrides implements server.TopicConfigWriter: it writes
+// /config/topics/<t> and the change notification every broker acts on.
+func (c *topicConfigs) SetTopicOverrides(topic string, cfg map[string]string) error {
+	if err := c.zk.SetEntityConfig("topics", topic, cfg); err != nil {
+		return err
+	}
+	c.Invalidate(topic)
+	return nil
+}

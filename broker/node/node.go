@@ -72,7 +72,7 @@ func New(ctx context.Context, cfg *config.Broker, lg *logrus.Entry) (*Node, erro
 	srv, err := server.New(server.Deps{
 		BrokerID: n.id, Config: cfg, Metadata: n.meta, Replicas: n.replicas,
 		ClusterID: func() string { return n.clusterID }, Topics: n, Controller: n.ctrl,
-		ProducerIDs: &producerIDs{zk: n.zk, brokerID: n.id}, TopicConfigs: n.topics,
+		ProducerIDs: &producerIDs{zk: n.zk, brokerID: n.id}, TopicConfigs: n.topics, ConfigWriter: n.topics,
 		Log: lg.WithField("component", "server"),
 	})
 	if err != nil {
@@ -213,8 +213,9 @@ func (n *Node) Run(ctx context.Context) error {
 	run("logs", n.logs.Run)
 	run("server", n.server.Run)
 	run("controller", n.ctrl.Run)
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); n.watchSession(ctx) }()
+	go func() { defer wg.Done(); n.watchConfigChanges(ctx) }()
 	wg.Wait()
 	n.close()
 	select {

@@ -115,25 +115,13 @@ func snappyBlock(out, block []byte) ([]byte, error) {
 // unzstd streams the frames so that the size limit applies to the actual
 // output, not to a (possibly lying) frame content size.
 func unzstd(p []byte) ([]byte, error) {
-	return inflateStream(func(r io.Reader) (io.Reader, error) {
-		d, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1),
-			zstd.WithDecoderMaxMemory(uint64(MaxDecompressedSize)), zstd.WithDecoderLowmem(true))
-		if err != nil {
-			return nil, err
-		}
-		return zstdCloser{d}, nil
-	}, p)
-}
-
-// zstdCloser releases the decoder's goroutine-free resources at EOF.
-type zstdCloser struct{ d *zstd.Decoder }
-
-func (z zstdCloser) Read(b []byte) (int, error) {
-	n, err := z.d.Read(b)
+	d, err := zstd.NewReader(bytes.NewReader(p), zstd.WithDecoderConcurrency(1),
+		zstd.WithDecoderMaxMemory(uint64(MaxDecompressedSize)), zstd.WithDecoderLowmem(true))
 	if err != nil {
-		z.d.Close()
+		return nil, err
 	}
-	return n, err
+	defer d.Close()
+	return inflateStream(func(io.Reader) (io.Reader, error) { return d, nil }, nil)
 }
 
 var zstdEnc = sync.OnceValue(func() *zstd.Encoder {

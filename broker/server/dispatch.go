@@ -41,8 +41,10 @@ func (s *Server) apis() []api {
 		{23, 0, 4, s.handleOffsetForLeaderEpoch},
 		{29, 0, 2, s.handleDescribeACLs},
 		{32, 0, 4, s.handleDescribeConfigs},
+		{33, 0, 2, s.handleAlterConfigs},
 		{35, 0, 2, s.handleDescribeLogDirs},
 		{37, 0, 3, s.handleCreatePartitions},
+		{44, 0, 1, s.handleIncrementalAlterConfigs},
 		{60, 0, 0, s.handleDescribeCluster},
 	}
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -103,7 +102,17 @@ func errMessage(err error) *string {
 	return &m
 }
 
-// wrapKafka attaches a detail message to a Kafka error code.
-func wrapKafka(code *kerr.Error, err error) error { return fmt.Errorf("%w: %v", code, err) }
+// kafkaErr is a Kafka error code with Kafka's detail message: the code
+// goes on the wire as error_code, the message as error_message.
+type kafkaErr struct {
+	code *kerr.Error
+	msg  string
+}
+
+func (e *kafkaErr) Error() string { return e.msg }
+func (e *kafkaErr) Unwrap() error { return e.code }
+
+// wrapKafka attaches err's text as the detail message of a Kafka code.
+func wrapKafka(code *kerr.Error, err error) error { return &kafkaErr{code: code, msg: err.Error()} }
 
 func msDuration(ms int32) time.Duration { return time.Duration(ms) * time.Millisecond }

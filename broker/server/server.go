@@ -41,6 +41,7 @@ const (
 	OpDelete          Operation = 6
 	OpAlter           Operation = 5
 	OpDescribeConfigs Operation = 10
+	OpAlterConfigs    Operation = 11
 	OpRead            Operation = 3
 
 	ResourceTopic   ResourceType = 2
@@ -63,6 +64,7 @@ type Deps struct {
 	Controller   Controller   // nil = never the controller
 	ProducerIDs  ProducerIDs
 	TopicConfigs TopicConfigSource
+	ConfigWriter TopicConfigWriter
 	Authorizer   Authorizer // nil = allow everything
 	Log          *logrus.Entry
 }
