@@ -82,7 +82,7 @@ func (cl *cluster) connect(name string) *zk.Client {
 	cl.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	c, err := zk.Connect(ctx, cl.e.srv.Addr+cl.root, 6*time.Second, 15*time.Second, testLogger(cl.t, name))
+	c, err := zk.Connect(ctx, cl.e.srv.Addr+cl.root, 20*time.Second, 15*time.Second, testLogger(cl.t, name))
 	if err != nil {
 		cl.t.Fatalf("zk.Connect: %v", err)
 	}
@@ -228,7 +228,7 @@ func TestIntegration(t *testing.T) {
 	}
 	for _, kind := range zkharness.Kinds(t) {
 		t.Run(string(kind), func(t *testing.T) {
-			srv := zkharness.Start(t, kind, zkharness.Options{TickTime: 500})
+			srv := zkharness.Start(t, kind, zkharness.Options{TickTime: 1000})
 			raw, _ := zkharness.Connect(t, srv.Addr)
 			e := &env{kind: kind, srv: srv, raw: raw}
 			for _, sc := range []struct {

@@ -67,4 +67,15 @@
 // request after a failure with backoff, and is replaced when the broker
 // bounces. The controller's own broker gets its requests over the network
 // like any other.
+//
+// # Not implemented (yet)
+//
+// Partition reassignment (AlterPartitionReassignments and the legacy
+// /admin/reassign_partitions), the legacy /admin/preferred_replica_election
+// node, /isr_change_notification (IBP < 2.7-IV2) and
+// /log_dir_event_notification handling (KAFKA_STORAGE_ERROR in
+// LeaderAndIsr responses is only logged), finalized-feature compatibility
+// checks. A ZooKeeper request failing with a lost connection ends the
+// term (the controller resigns and a new election runs) where Kafka would
+// wait for the connection and retry.
 package controller

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 
+	"github.com/twmb/franz-go/pkg/kmsg"
+
 	"github.com/samsa-kafka/samsa/broker/controller"
 )
 
@@ -14,6 +16,9 @@ type Controller interface {
 	CreateTopics(ctx context.Context, specs []controller.TopicSpec, validateOnly bool) []controller.TopicResult
 	CreatePartitions(ctx context.Context, topic string, newTotal int32, assignment [][]int32, validateOnly bool) error
 	DeleteTopics(ctx context.Context, names []string) []controller.TopicResult
+	ElectLeaders(ctx context.Context, typ int8, parts map[string][]int32) map[string]map[int32]error
+	ControlledShutdown(ctx context.Context, brokerID int32, brokerEpoch int64) ([]controller.TopicPartition, error)
+	AlterIsr(ctx context.Context, req *kmsg.AlterPartitionRequest) (*kmsg.AlterPartitionResponse, error)
 }
 
 // ProducerIDs hands out producer ids for InitProducerId (blocks of 1000

@@ -32,6 +32,7 @@ func (s *Server) apis() []api {
 		{4, 0, 5, s.handleLeaderAndIsr},
 		{5, 0, 3, s.handleStopReplica},
 		{6, 0, 7, s.handleUpdateMetadata},
+		{7, 0, 3, s.handleControlledShutdown},
 		{17, 0, 1, s.handleSASLHandshake},
 		{18, 0, 3, s.handleAPIVersions},
 		{19, 0, 7, s.handleCreateTopics},
@@ -44,7 +45,9 @@ func (s *Server) apis() []api {
 		{33, 0, 2, s.handleAlterConfigs},
 		{35, 0, 2, s.handleDescribeLogDirs},
 		{37, 0, 3, s.handleCreatePartitions},
+		{43, 0, 2, s.handleElectLeaders},
 		{44, 0, 1, s.handleIncrementalAlterConfigs},
+		{56, 0, 0, s.handleAlterIsr},
 		{60, 0, 0, s.handleDescribeCluster},
 	}
 }

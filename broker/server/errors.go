@@ -65,6 +65,7 @@ var errorCodes = []struct {
 	{controller.ErrElectionNotNeeded, kerr.ElectionNotNeeded},
 	{controller.ErrTimedOut, kerr.RequestTimedOut},
 	{controller.ErrAdminOperation, kerr.UnknownServerError},
+	{controller.ErrBrokerIDNotRegistered, kerr.BrokerIDNotRegistered},
 	{errInvalidRequest, kerr.InvalidRequest},
 }
 
