@@ -3,7 +3,8 @@ package zk
 import (
 	"math/bits"
 	"sort"
-	"unicode/utf16"
+
+	"github.com/samsa-kafka/samsa/internal/javahash"
 )
 
 // This file reproduces the iteration order of the hash maps Kafka's Scala
@@ -11,21 +12,9 @@ import (
 // the Scala 2.13 build of Kafka (research §1.0). Key order never matters to
 // Kafka itself, only to byte-identical `get` output.
 
-// javaStringHash is java.lang.String.hashCode (over UTF-16 code units);
-// Scala's ## on a String is the same.
-func javaStringHash(s string) int32 {
-	var h int32
-	for _, r := range s {
-		if r >= 0x10000 {
-			r1, r2 := utf16.EncodeRune(r)
-			h = 31*h + r1
-			h = 31*h + r2
-			continue
-		}
-		h = 31*h + r
-	}
-	return h
-}
+// javaStringHash is java.lang.String.hashCode; Scala's ## on a String is
+// the same.
+func javaStringHash(s string) int32 { return javahash.String(s) }
 
 // scalaTableSizeFor is scala.collection.mutable.HashMap.tableSizeFor.
 func scalaTableSizeFor(capacity int) int {

@@ -2,7 +2,8 @@ package tree
 
 import (
 	"sort"
-	"unicode/utf16"
+
+	"github.com/samsa-kafka/samsa/internal/javahash"
 )
 
 // ZooKeeper keeps children, a session's ephemerals and a connection's auth
@@ -13,25 +14,8 @@ import (
 // session, the ACL an "auth" id expands to), and the differential tests
 // hold us to ZooKeeper's answers, so we reproduce it.
 
-// JavaStringHash is java.lang.String.hashCode over UTF-16 code units.
-func JavaStringHash(s string) int32 {
-	var h int32
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return javaStringHashSlow(s)
-		}
-		h = 31*h + int32(s[i])
-	}
-	return h
-}
-
-func javaStringHashSlow(s string) int32 {
-	var h int32
-	for _, u := range utf16.Encode([]rune(s)) {
-		h = 31*h + int32(u)
-	}
-	return h
-}
+// JavaStringHash is java.lang.String.hashCode.
+func JavaStringHash(s string) int32 { return javahash.String(s) }
 
 // javaIDHash is the jute-generated org.apache.zookeeper.data.Id.hashCode.
 func javaIDHash(scheme, id string) int32 {
