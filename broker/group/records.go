@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"unicode/utf16"
+
+	"github.com/samsa-kafka/samsa/internal/javahash"
 )
 
 // Record is one __consumer_offsets record as the coordinator writes it or
@@ -411,19 +412,7 @@ func DecodeGroupMetadataValue(b []byte) (GroupMetadataValue, error) {
 // JavaStringHashCode is java.lang.String.hashCode of s (UTF-16 code units,
 // h = 31*h + c). Invalid UTF-8 bytes count as U+FFFD each, which is what a
 // Java client that decoded the same bytes would usually hold.
-func JavaStringHashCode(s string) int32 {
-	var h int32
-	for _, r := range s {
-		if r >= 0x10000 {
-			r1, r2 := utf16.EncodeRune(r)
-			h = 31*h + r1
-			h = 31*h + r2
-			continue
-		}
-		h = 31*h + r
-	}
-	return h
-}
+func JavaStringHashCode(s string) int32 { return javahash.String(s) }
 
 // kafkaAbs is org.apache.kafka.common.utils.Utils.abs: MinInt32 maps to 0.
 func kafkaAbs(n int32) int32 {
