@@ -28,6 +28,7 @@ import (
 
 	"github.com/samsa-kafka/samsa/broker/log"
 	"github.com/samsa-kafka/samsa/broker/protocol"
+	"github.com/samsa-kafka/samsa/broker/record"
 	"github.com/samsa-kafka/samsa/broker/replica"
 )
 
@@ -135,6 +136,17 @@ func (s *Server) fetchOne(req *kmsg.FetchRequest, topic string, rp kmsg.FetchReq
 			return 0, nil, kerr.OffsetOutOfRange
 		}
 		return 0, nil, err
+	}
+	if recs != nil && req.Version < 4 {
+		// Fetch v0-v3 clients read legacy message sets: v0-v1 magic 0,
+		// v2-v3 magic 1 (message.downconversion.enable defaults to true).
+		magic := int8(1)
+		if req.Version < 2 {
+			magic = 0
+		}
+		if recs, err = record.DownConvert(recs, magic); err != nil {
+			return 0, nil, err
+		}
 	}
 	if recs != nil {
 		out.RecordBatches = recs

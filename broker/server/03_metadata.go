@@ -23,6 +23,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/samsa-kafka/samsa/broker/controller"
 	"github.com/samsa-kafka/samsa/broker/metadata"
 	"github.com/samsa-kafka/samsa/broker/protocol"
 )
@@ -85,6 +86,8 @@ func (s *Server) missingTopic(ctx context.Context, rt kmsg.MetadataRequestTopic,
 	switch {
 	case rt.Topic == nil:
 		mt.ErrorCode = kerr.UnknownTopicID.Code
+	case controller.ValidateTopicName(*rt.Topic) != nil:
+		mt.ErrorCode = kerr.InvalidTopicException.Code
 	case !autoCreate || s.Topics == nil:
 		mt.ErrorCode = kerr.UnknownTopicOrPartition.Code
 	default:

@@ -362,7 +362,16 @@ func (c *Client) Close() error {
 // get returns the live connection, waiting up to connectTimeout while a
 // replacement session is being established (like Kafka's
 // waitUntilConnected).
-func (c *Client) get() (*gozk.Conn, error) {
+func (c *Client) get() (*rconn, error) {
+	conn, err := c.current()
+	if err != nil {
+		return nil, err
+	}
+	return &rconn{c: c, conn: conn}, nil
+}
+
+// current returns the live go-zookeeper connection, waiting as get does.
+func (c *Client) current() (*gozk.Conn, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
