@@ -22,7 +22,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -88,13 +87,7 @@ type Broker struct {
 	env     []string
 
 	mu   sync.Mutex
-	proc *process
-}
-
-type process struct {
-	cmd  *exec.Cmd
-	done chan struct{} // closed once the process has been reaped
-	err  error         // Wait's result, valid after done
+	proc *zkharness.Process
 }
 
 // Start starts a coordinator and opts.Brokers brokers and waits until every
@@ -239,10 +232,10 @@ func (c *Cluster) WaitReady(t testing.TB) {
 			want[b.ID] = true
 		}
 	}
-	err := poll(startTimeout(), func() error {
+	err := zkharness.Poll(startTimeout(), func() error {
 		for _, b := range running {
 			if err := b.exited(); err != nil {
-				return errStop{err}
+				return zkharness.ErrStop{Err: err}
 			}
 			md, err := b.metadata()
 			if err != nil {
@@ -323,32 +316,6 @@ func WaitFor(t testing.TB, timeout time.Duration, cond func() error) {
 	zkharness.WaitFor(t, timeout, cond)
 }
 
-type errStop struct{ err error }
-
-func (e errStop) Error() string { return e.err.Error() }
-
-func poll(timeout time.Duration, cond func() error) error {
-	deadline := time.Now().Add(timeout)
-	backoff := 5 * time.Millisecond
-	for {
-		err := cond()
-		if err == nil {
-			return nil
-		}
-		var stop errStop
-		if errors.As(err, &stop) {
-			return stop.err
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(backoff)
-		if backoff < 100*time.Millisecond {
-			backoff *= 2
-		}
-	}
-}
-
 func (b *Broker) spawn() error {
 	logf, err := os.OpenFile(b.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -360,26 +327,12 @@ func (b *Broker) spawn() error {
 	cmd.Dir = filepath.Dir(b.ConfigFile)
 	cmd.Stdout = logf
 	cmd.Stderr = logf
-	cmd.SysProcAttr = sysProcAttr()
-	p := &process{cmd: cmd, done: make(chan struct{})}
-	started := make(chan error, 1)
-	go func() {
-		// Pdeathsig is tied to the thread that forked the child: keep it
-		// alive (locked to this goroutine) until the child has exited.
-		lockThread()
-		if err := cmd.Start(); err != nil {
-			logf.Close()
-			unlockThread()
-			started <- err
-			return
-		}
-		started <- nil
-		p.err = cmd.Wait()
-		fmt.Fprintf(logf, "==== kafkaharness: broker %d exited at %s: %v\n", b.ID, time.Now().Format(time.RFC3339Nano), describeExit(p.err))
+	p, err := zkharness.StartProcess(cmd, func(err error) {
+		fmt.Fprintf(logf, "==== kafkaharness: broker %d exited at %s: %v\n", b.ID, time.Now().Format(time.RFC3339Nano), describeExit(err))
 		logf.Close()
-		close(p.done)
-	}()
-	if err := <-started; err != nil {
+	})
+	if err != nil {
+		logf.Close()
 		return err
 	}
 	b.mu.Lock()
@@ -395,7 +348,7 @@ func describeExit(err error) string {
 	return err.Error()
 }
 
-func (b *Broker) current() *process {
+func (b *Broker) current() *zkharness.Process {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.proc
@@ -408,7 +361,7 @@ func (b *Broker) Running() bool {
 		return false
 	}
 	select {
-	case <-p.done:
+	case <-p.Done:
 		return false
 	default:
 		return true
@@ -422,8 +375,8 @@ func (b *Broker) exited() error {
 		return fmt.Errorf("broker %d is not running", b.ID)
 	}
 	select {
-	case <-p.done:
-		return fmt.Errorf("broker %d exited: %s", b.ID, describeExit(p.err))
+	case <-p.Done:
+		return fmt.Errorf("broker %d exited: %s", b.ID, describeExit(p.Err))
 	default:
 		return nil
 	}
@@ -435,7 +388,7 @@ func (b *Broker) Pid() int {
 	if p == nil {
 		return 0
 	}
-	return p.cmd.Process.Pid
+	return p.Cmd.Process.Pid
 }
 
 // StopTimeout bounds how long Stop waits after SIGTERM before SIGKILL.
@@ -454,19 +407,19 @@ func (b *Broker) Stop() error {
 		return nil
 	}
 	select {
-	case <-p.done:
+	case <-p.Done:
 		return nil
 	default:
 	}
-	pid := p.cmd.Process.Pid
+	pid := p.Cmd.Process.Pid
 	_ = syscall.Kill(-pid, syscall.SIGTERM)
 	var err error
 	select {
-	case <-p.done:
-		err = p.err
+	case <-p.Done:
+		err = p.Err
 	case <-time.After(StopTimeout):
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
-		<-p.done
+		<-p.Done
 		err = ErrStopTimeout
 	}
 	_ = syscall.Kill(-pid, syscall.SIGKILL) // anything left in the group
@@ -479,8 +432,8 @@ func (b *Broker) Kill() {
 	if p == nil {
 		return
 	}
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	<-p.done
+	_ = syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGKILL)
+	<-p.Done
 }
 
 func (b *Broker) cleanup(t testing.TB) {
@@ -524,70 +477,9 @@ func (b *Broker) Log() string {
 	return string(data)
 }
 
-var brokerBuild struct {
-	once     sync.Once
-	path     string
-	err      error
-	reported atomic.Bool
-}
+// brokerBin is ./broker, or $SAMSA_BROKER_BIN.
+var brokerBin = &zkharness.Binary{Pkg: "broker", Env: EnvBrokerBin}
 
 // BrokerBinary returns the broker binary: $SAMSA_BROKER_BIN if set,
-// otherwise ./broker of the enclosing module, built once per process into
-// a fixed per-module path in the temp dir (renamed into place atomically).
-func BrokerBinary(t testing.TB) string {
-	t.Helper()
-	if p := os.Getenv(EnvBrokerBin); p != "" {
-		return p
-	}
-	brokerBuild.once.Do(func() {
-		brokerBuild.path, brokerBuild.err = buildBroker()
-	})
-	if brokerBuild.err != nil {
-		if brokerBuild.reported.Swap(true) {
-			t.Fatalf("building the Samsa broker failed (output reported by the first test that tried)")
-		}
-		t.Fatalf("building the Samsa broker: %v", brokerBuild.err)
-	}
-	return brokerBuild.path
-}
-
-func buildBroker() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %v", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("not inside a Go module (go env GOMOD is empty)")
-	}
-	root := filepath.Dir(gomod)
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("samsa-kafkaharness-%d-%x", os.Getuid(), fnv(root)))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	tmp, err := os.CreateTemp(dir, "broker-*.tmp")
-	if err != nil {
-		return "", err
-	}
-	tmp.Close()
-	defer os.Remove(tmp.Name())
-	cmd := exec.Command("go", "build", "-o", tmp.Name(), "./broker")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./broker in %s: %v\n%s", root, err, out)
-	}
-	final := filepath.Join(dir, "broker")
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		return "", err
-	}
-	return final, nil
-}
-
-func fnv(s string) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(s); i++ {
-		h ^= uint32(s[i])
-		h *= 16777619
-	}
-	return h
-}
+// otherwise ./broker of the enclosing module, built once per process.
+func BrokerBinary(t testing.TB) string { return brokerBin.Path(t) }

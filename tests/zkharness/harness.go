@@ -11,7 +11,6 @@ package zkharness
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -22,7 +21,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -66,13 +64,7 @@ type Server struct {
 	env  []string
 
 	mu   sync.Mutex
-	proc *process
-}
-
-type process struct {
-	cmd  *exec.Cmd
-	done chan struct{} // closed once the process has been reaped
-	err  error         // Wait's result, valid after done
+	proc *Process
 }
 
 // Environment variables understood by the harness.
@@ -156,75 +148,12 @@ func Kinds(t testing.TB) []Kind {
 	return out
 }
 
-var samsaBuild struct {
-	once     sync.Once
-	path     string
-	err      error
-	reported atomic.Bool
-}
+// coordinatorBin is ./coordinator, or $SAMSA_COORDINATOR_BIN.
+var coordinatorBin = &Binary{Pkg: "coordinator", Env: EnvSamsaBin}
 
 // SamsaBinary returns the coordinator binary: $SAMSA_COORDINATOR_BIN if set,
 // otherwise ./coordinator of the enclosing module, built once per process.
-// The build goes to a fixed per-module path in the temp dir (renamed into
-// place atomically), so repeated runs reuse the Go build cache and leave no
-// garbage behind.
-func SamsaBinary(t testing.TB) string {
-	t.Helper()
-	if p := os.Getenv(EnvSamsaBin); p != "" {
-		return p
-	}
-	samsaBuild.once.Do(func() {
-		samsaBuild.path, samsaBuild.err = buildSamsa()
-	})
-	if samsaBuild.err != nil {
-		if samsaBuild.reported.Swap(true) {
-			t.Fatalf("building the Samsa coordinator failed (output reported by the first test that tried)")
-		}
-		t.Fatalf("building the Samsa coordinator: %v", samsaBuild.err)
-	}
-	return samsaBuild.path
-}
-
-func buildSamsa() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %v", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("not inside a Go module (go env GOMOD is empty)")
-	}
-	root := filepath.Dir(gomod)
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("samsa-zkharness-%d-%x", os.Getuid(), fnv(root)))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	tmp, err := os.CreateTemp(dir, "coordinator-*.tmp")
-	if err != nil {
-		return "", err
-	}
-	tmp.Close()
-	defer os.Remove(tmp.Name())
-	cmd := exec.Command("go", "build", "-o", tmp.Name(), "./coordinator")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./coordinator in %s: %v\n%s", root, err, out)
-	}
-	final := filepath.Join(dir, "coordinator")
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		return "", err
-	}
-	return final, nil
-}
-
-func fnv(s string) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(s); i++ {
-		h ^= uint32(s[i])
-		h *= 16777619
-	}
-	return h
-}
+func SamsaBinary(t testing.TB) string { return coordinatorBin.Path(t) }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
 func FreePort(t testing.TB) int {
@@ -242,40 +171,11 @@ func FreePort(t testing.TB) int {
 // test with cond's last error after timeout.
 func WaitFor(t testing.TB, timeout time.Duration, cond func() error) {
 	t.Helper()
-	if err := poll(timeout, cond); err != nil {
+	if err := Poll(timeout, cond); err != nil {
 		t.Fatalf("WaitFor (%v): %v", timeout, err)
 	}
 }
 
-// errStop aborts poll early.
-type errStop struct{ err error }
-
-func (e errStop) Error() string { return e.err.Error() }
-
-func poll(timeout time.Duration, cond func() error) error {
-	deadline := time.Now().Add(timeout)
-	backoff := 5 * time.Millisecond
-	for {
-		err := cond()
-		if err == nil {
-			return nil
-		}
-		var stop errStop
-		if errors.As(err, &stop) {
-			return stop.err
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(backoff)
-		if backoff < 100*time.Millisecond {
-			backoff *= 2
-		}
-	}
-}
-
-// systemPropertyKey reports whether ZooKeeper reads key only as a Java
-// system property (so it must be passed as -D rather than in zoo.cfg).
 func systemPropertyKey(key string) bool {
 	return key == "jute.maxbuffer" || strings.HasPrefix(key, "zookeeper.") || strings.HasPrefix(key, "znode.")
 }
@@ -401,27 +301,11 @@ func (s *Server) spawn() error {
 	cmd.Dir = filepath.Dir(s.ConfigFile)
 	cmd.Stdout = logf
 	cmd.Stderr = logf
-	cmd.SysProcAttr = sysProcAttr()
-	p := &process{cmd: cmd, done: make(chan struct{})}
-	started := make(chan error, 1)
-	go func() {
-		// Pdeathsig is tied to the thread that forked the child, so keep
-		// that thread alive for as long as the child runs. The goroutine
-		// returns (and the locked thread is discarded) only after the
-		// child has exited.
-		lockThread()
-		if err := cmd.Start(); err != nil {
-			logf.Close()
-			unlockThread()
-			started <- err
-			return
-		}
-		started <- nil
-		p.err = cmd.Wait()
+	p, err := StartProcess(cmd, func(err error) {
 		logf.Close()
-		close(p.done)
-	}()
-	if err := <-started; err != nil {
+	})
+	if err != nil {
+		logf.Close()
 		return err
 	}
 	s.mu.Lock()
@@ -430,7 +314,7 @@ func (s *Server) spawn() error {
 	return nil
 }
 
-func (s *Server) current() *process {
+func (s *Server) current() *Process {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.proc
@@ -443,7 +327,7 @@ func (s *Server) Running() bool {
 		return false
 	}
 	select {
-	case <-p.done:
+	case <-p.Done:
 		return false
 	default:
 		return true
@@ -459,10 +343,10 @@ func (s *Server) waitServing(t testing.TB) {
 		}
 	}
 	p := s.current()
-	err := poll(timeout, func() error {
+	err := Poll(timeout, func() error {
 		select {
-		case <-p.done:
-			return errStop{fmt.Errorf("process exited: %v", p.err)}
+		case <-p.Done:
+			return ErrStop{fmt.Errorf("process exited: %v", p.Err)}
 		default:
 		}
 		out, err := s.FourLetter("ruok")
@@ -482,7 +366,7 @@ func (s *Server) waitServing(t testing.TB) {
 	// before it serves sessions. Wait until a handshake is answered too;
 	// resuming a nonexistent session is refused without creating state
 	// (no zxid is consumed), so it is a side-effect-free probe.
-	if err := poll(10*time.Second, s.probeHandshake); err != nil {
+	if err := Poll(10*time.Second, s.probeHandshake); err != nil {
 		t.Logf("zkharness: warning: %s server answers ruok but not a session handshake: %v", s.Kind, err)
 	}
 }
@@ -540,13 +424,13 @@ func (s *Server) Stop() {
 	if p == nil {
 		return
 	}
-	pid := p.cmd.Process.Pid
+	pid := p.Cmd.Process.Pid
 	_ = syscall.Kill(-pid, syscall.SIGTERM)
 	select {
-	case <-p.done:
+	case <-p.Done:
 	case <-time.After(10 * time.Second):
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
-		<-p.done
+		<-p.Done
 	}
 	// Anything the server forked and left behind in its group.
 	_ = syscall.Kill(-pid, syscall.SIGKILL)
@@ -558,9 +442,9 @@ func (s *Server) Kill() {
 	if p == nil {
 		return
 	}
-	pid := p.cmd.Process.Pid
+	pid := p.Cmd.Process.Pid
 	_ = syscall.Kill(-pid, syscall.SIGKILL)
-	<-p.done
+	<-p.Done
 }
 
 // Restart starts the server again (stopping it first if it is running) with
