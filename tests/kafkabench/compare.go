@@ -14,6 +14,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/samsa-kafka/samsa/tests/benchhost"
 )
 
 // Workload kinds.
@@ -337,13 +339,13 @@ func (b *bench) measure(ctx context.Context, w workload, messages int64) (Result
 	}
 	quiesce()
 	b.progress("%-13s %-6s measuring", w.Name, b.t.Name)
-	c0, cok := selfCPU()
-	s0, sok := procCPU(b.t.PID)
+	c0, cok := benchhost.SelfCPU()
+	s0, sok := benchhost.ProcCPU(b.t.PID)
 	if err := b.run(ctx, w, messages, false, &res); err != nil {
 		return res, err
 	}
-	c1, cok1 := selfCPU()
-	s1, sok1 := procCPU(b.t.PID)
+	c1, cok1 := benchhost.SelfCPU()
+	s1, sok1 := benchhost.ProcCPU(b.t.PID)
 	if res.Seconds > 0 {
 		if cok && cok1 {
 			res.ClientCPU = 100 * (c1 - c0).Seconds() / res.Seconds
@@ -361,7 +363,7 @@ func (b *bench) measure(ctx context.Context, w workload, messages int64) (Result
 // the other server's; then a garbage collection of this process, which
 // holds the client and kfake; then a short pause.
 func quiesce() {
-	syncDisks()
+	benchhost.SyncDisks()
 	runtime.GC()
 	time.Sleep(100 * time.Millisecond)
 }
@@ -444,9 +446,9 @@ func Run(ctx context.Context, cfg CompareConfig, targets []Target) (rep *Report,
 	}
 	rep = &Report{
 		Start: time.Now(), Config: cfg, Servers: targets, Producer: peff,
-		Host: Host{CPUs: runtime.NumCPU(), CPUModel: cpuModel(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
+		Host: Host{CPUs: runtime.NumCPU(), CPUModel: benchhost.CPUModel(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
 			GoVersion: runtime.Version(), Client: "github.com/twmb/franz-go " + modVersion("github.com/twmb/franz-go"),
-			GOMAXPROCS: runtime.GOMAXPROCS(0), LoadAvg: loadAvg()},
+			GOMAXPROCS: runtime.GOMAXPROCS(0), LoadAvg: benchhost.LoadAvg()},
 	}
 	if len(targets) == 0 {
 		return rep, errors.New("no servers to benchmark")

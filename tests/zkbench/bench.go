@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/samsa-kafka/samsa/tests/benchhost"
 )
 
 // Operation names, as accepted by -ops.
@@ -214,8 +216,8 @@ func Run(ctx context.Context, cfg Config, targets []Target) (rep *Report, err er
 	cfg.defaults()
 	rep = &Report{
 		Start: time.Now(), Config: cfg, Servers: targets,
-		Host: Host{CPUs: runtime.NumCPU(), CPUModel: cpuModel(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
-			GoVersion: runtime.Version(), Client: clientVersion(), GOMAXPROCS: runtime.GOMAXPROCS(0), LoadAvg: loadAvg()},
+		Host: Host{CPUs: runtime.NumCPU(), CPUModel: benchhost.CPUModel(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
+			GoVersion: runtime.Version(), Client: clientVersion(), GOMAXPROCS: runtime.GOMAXPROCS(0), LoadAvg: benchhost.LoadAvg()},
 	}
 	if len(targets) == 0 {
 		return rep, errors.New("no servers to benchmark")
@@ -544,14 +546,14 @@ func (b *bench) measure(ctx context.Context, op string) (Result, error) {
 		return Result{}, err
 	}
 	b.progress("%-8s %-8s measuring %v", op, b.t.Name, b.cfg.Duration)
-	c0, cok := selfCPU()
-	s0, sok := procCPU(b.t.PID)
+	c0, cok := benchhost.SelfCPU()
+	s0, sok := benchhost.ProcCPU(b.t.PID)
 	sm, err := b.run(ctx, op, b.cfg.Duration, "main")
 	if err != nil {
 		return Result{}, err
 	}
-	c1, cok1 := selfCPU()
-	s1, sok1 := procCPU(b.t.PID)
+	c1, cok1 := benchhost.SelfCPU()
+	s1, sok1 := benchhost.ProcCPU(b.t.PID)
 	res := Result{Op: op, Server: b.t.Name, Count: sm.ok, Errors: sm.errs, Seconds: sm.elapsed.Seconds(),
 		ClientCPU: -1, ServerCPU: -1, Writes: sm.writes, Lost: sm.lost, Exhausted: sm.exhausted}
 	if sm.firstErr != nil {

@@ -1,10 +1,15 @@
 //go:build linux
 
-package kafkabench
+// Package benchhost measures the host for the side-by-side benchmarks
+// (tests/zkbench, tests/kafkabench): CPU time of this process and of a
+// server process, load average, CPU model and file system type, so every
+// report says how busy the machine was.
+package benchhost
 
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,8 +19,8 @@ import (
 // userHZ is the unit of /proc/<pid>/stat times (USER_HZ, 100 on Linux).
 const userHZ = 100
 
-// selfCPU is the CPU time (user+system) this process has used so far.
-func selfCPU() (time.Duration, bool) {
+// SelfCPU is the CPU time (user+system) this process has used so far.
+func SelfCPU() (time.Duration, bool) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0, false
@@ -23,8 +28,8 @@ func selfCPU() (time.Duration, bool) {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
 }
 
-// procCPU is the CPU time (user+system) process pid has used so far.
-func procCPU(pid int) (time.Duration, bool) {
+// ProcCPU is the CPU time (user+system) process pid has used so far.
+func ProcCPU(pid int) (time.Duration, bool) {
 	if pid <= 0 {
 		return 0, false
 	}
@@ -32,8 +37,9 @@ func procCPU(pid int) (time.Duration, bool) {
 	if err != nil {
 		return 0, false
 	}
-	// Fields after the parenthesised command name: utime and stime are
-	// the 12th and 13th.
+	// The command name (field 2) may contain spaces; fields after it are
+	// counted from the closing parenthesis. utime and stime are fields 14
+	// and 15, i.e. the 12th and 13th after the name.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
 		return 0, false
@@ -50,8 +56,27 @@ func procCPU(pid int) (time.Duration, bool) {
 	return time.Duration(ut+st) * time.Second / userHZ, true
 }
 
-// cpuModel is the host's CPU model name, or "".
-func cpuModel() string {
+// FindPID returns the process whose command line contains arg (the server's
+// unique zoo.cfg path), or 0.
+func FindPID(arg string) int {
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "cmdline"))
+		if err != nil {
+			continue
+		}
+		for _, a := range bytes.Split(b, []byte{0}) {
+			if string(a) == arg {
+				pid, _ := strconv.Atoi(filepath.Base(d))
+				return pid
+			}
+		}
+	}
+	return 0
+}
+
+// CPUModel is the host's CPU model name, or "".
+func CPUModel() string {
 	b, err := os.ReadFile("/proc/cpuinfo")
 	if err != nil {
 		return ""
@@ -64,8 +89,8 @@ func cpuModel() string {
 	return ""
 }
 
-// loadAvg is the 1, 5 and 15 minute load averages, or "".
-func loadAvg() string {
+// LoadAvg is the 1, 5 and 15 minute load averages, or "".
+func LoadAvg() string {
 	b, err := os.ReadFile("/proc/loadavg")
 	if err != nil {
 		return ""
@@ -77,9 +102,9 @@ func loadAvg() string {
 	return strings.Join(f[:3], " ")
 }
 
-// fsType names the file system holding path (tmpfs would mean the
+// FSType names the file system holding path (tmpfs would mean the
 // "disk" is memory), or "".
-func fsType(path string) string {
+func FSType(path string) string {
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(path, &st); err != nil {
 		return ""
@@ -101,6 +126,6 @@ func fsType(path string) string {
 	return "fs type 0x" + strconv.FormatUint(uint64(st.Type), 16)
 }
 
-// syncDisks is sync(2): it writes every dirty page back, so that one
+// SyncDisks is sync(2): it writes every dirty page back, so that one
 // run's page-cache writeback does not land on the next run.
-func syncDisks() { syscall.Sync() }
+func SyncDisks() { syscall.Sync() }
