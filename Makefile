@@ -3,7 +3,7 @@ GO       ?= go
 FUZZTIME ?= 30s
 PKGS     := ./...
 
-.PHONY: build test test-short verify fuzz bench run run-coordinator clean
+.PHONY: build test test-short verify fuzz bench run run-coordinator clean docker
 
 build:
 	$(GO) build -o bin/coordinator ./coordinator
@@ -46,6 +46,12 @@ run: build
 # Only the coordinator on localhost:2181, data under ./data.
 run-coordinator: build
 	ZOO_DATA_DIR=./data ./bin/coordinator
+
+# Docker images samsa/coordinator and samsa/broker (FROM scratch, static
+# binaries built here: nothing is pulled). Then `docker-compose up -d`.
+DOCKER_TAG ?= latest
+docker:
+	GO=$(GO) $(GO) run ./docker/cmd/samsa-image build -tag $(DOCKER_TAG)
 
 clean:
 	rm -rf bin

@@ -32,6 +32,9 @@ func run(args []string) int {
 		logger.SetLevel(lvl)
 	}
 	lg := logger.WithField("component", "broker")
+	if servePprof != nil {
+		servePprof(lg)
+	}
 	path, overrides, err := parseArgs(args)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -59,6 +62,11 @@ func run(args []string) int {
 	}
 	return 0
 }
+
+// servePprof is set by pprof.go in builds with -tags samsa_pprof (for
+// profiling the broker under load); nil otherwise, so release binaries
+// and images carry no net/http.
+var servePprof func(lg *logrus.Entry)
 
 func parseArgs(args []string) (path string, overrides []string, err error) {
 	for i := 0; i < len(args); i++ {

@@ -174,6 +174,14 @@ type Broker struct {
 	// Unknown holds explicit keys that are not Kafka 3.1 broker configs.
 	// Kafka logs and ignores them; so do we (at Warn).
 	Unknown map[string]string
+
+	// DynamicDefault and DynamicBroker are the dynamic broker configs
+	// (/config/brokers/<default> and /config/brokers/<id>) applied by
+	// WithDynamic; Explicit then includes them. static is the
+	// configuration they were applied to (nil: this one is static).
+	DynamicDefault map[string]string
+	DynamicBroker  map[string]string
+	static         *Broker
 }
 
 // stockServerProperties are the settings of the config/server.properties

@@ -709,6 +709,12 @@ var brokerKeys = []*brokerKey{
 	key("remote.log.reader.threads", kindInt, "10", internal),
 	key("remote.log.reader.max.pending.tasks", kindInt, "100", internal),
 
+	// DynamicConfig.Broker's replication throttles (kafka-reassign-partitions
+	// --throttle): not KafkaConfig keys, settable only dynamically.
+	key("leader.replication.throttled.rate", kindLong, strconv.FormatInt(maxLong, 10), rule(atLeast(0)), dyn, internal),
+	key("follower.replication.throttled.rate", kindLong, strconv.FormatInt(maxLong, 10), rule(atLeast(0)), dyn, internal),
+	key("replica.alter.log.dirs.io.max.bytes.per.second", kindLong, strconv.FormatInt(maxLong, 10), rule(atLeast(0)), dyn, internal),
+
 	// Removed in Kafka 3.0 but still set by the wurstmeister image
 	// (KAFKA_ADVERTISED_HOST_NAME, KAFKA_PORT); applied as Kafka 2.8 did,
 	// see resolveListeners.

@@ -76,21 +76,32 @@ func brokerSynonymNames(name string) []string {
 }
 
 // brokerSynonyms builds the synonym list of a broker key the way Kafka's
-// ConfigHelper.configSynonyms does: static (explicit) values of all the
-// synonym names, then their non-null defaults, then everything before the
+// ConfigHelper.configSynonyms does: the values of all the synonym names in
+// this broker's dynamic configs, then in the dynamic cluster defaults, then
+// static (server.properties) values, then their non-null defaults, then everything before the
 // first entry for name itself is dropped. So with only log.retention.hours
 // set, log.retention.ms has no synonyms and is a DEFAULT_CONFIG, exactly
 // as in Kafka.
 func (b *Broker) brokerSynonyms(name string) []ConfigSynonym {
 	names := brokerSynonymNames(name)
 	var out []ConfigSynonym
-	for _, n := range names {
-		if v, ok := b.Explicit[n]; ok {
-			s := ConfigSynonym{Name: n, Value: v, Source: ConfigSourceStaticBroker}
-			if isSensitiveKey(n) {
-				s.Value, s.Null = "", true
+	layers := []struct {
+		m   map[string]string
+		src int8
+	}{
+		{b.DynamicBroker, ConfigSourceDynamicBroker},
+		{b.DynamicDefault, ConfigSourceDynamicDefaultBroker},
+		{b.Static().Explicit, ConfigSourceStaticBroker},
+	}
+	for _, l := range layers {
+		for _, n := range names {
+			if v, ok := l.m[n]; ok {
+				s := ConfigSynonym{Name: n, Value: v, Source: l.src}
+				if isSensitiveKey(n) {
+					s.Value, s.Null = "", true
+				}
+				out = append(out, s)
 			}
-			out = append(out, s)
 		}
 	}
 	for _, n := range names {
@@ -163,7 +174,7 @@ func (b *Broker) describeBrokerKey(name string) ConfigEntry {
 	if k == nil {
 		_, k = lookupListenerKey(name)
 	}
-	e := ConfigEntry{Name: name, Sensitive: isSensitiveKey(name), ReadOnly: !(exact && k.dynamic)}
+	e := ConfigEntry{Name: name, Sensitive: isSensitiveKey(name), ReadOnly: brokerKeyReadOnly(name)}
 	if k != nil {
 		e.Type = int8(k.kind)
 		if exact {

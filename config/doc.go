@@ -74,6 +74,14 @@
 //     kafka-topics --describe and kafka-configs print what they print
 //     against Kafka.
 //
+//   - Dynamic broker configs (dynamic.go: Broker.WithDynamic,
+//     Broker.ApplyDynamicUpdate, ValidateDynamicBrokerConfigs,
+//     Broker.DescribeBrokerDefaults): the /config/brokers/<default> and
+//     /config/brokers/<id> layers over server.properties, Kafka's
+//     DynamicBrokerConfig validation and messages, and DescribeConfigs
+//     sources DYNAMIC_BROKER_CONFIG / DYNAMIC_DEFAULT_BROKER_CONFIG with
+//     synonyms grouped by level as ConfigHelper lists them.
+//
 // Errors name the key (or environment variable) and the offending value,
 // so a user can fix the file from the message alone. Logging goes through
 // the *logrus.Entry the caller passes; nil means no logging.

@@ -205,14 +205,21 @@ func (t *term) alterIsr(req *kmsg.AlterPartitionRequest) *kmsg.AlterPartitionRes
 		}
 		resp.Topics[i].Partitions = append(resp.Topics[i].Partitions, rp)
 	}
+	// Only now (the answer is settled) see whether an ISR that grew lets
+	// a reassignment complete.
+	for _, tp := range sortedPartitions(written) {
+		if t.reassigning[tp] {
+			t.maybeCompleteReassignment(tp)
+		}
+	}
 	return resp
 }
 
 // ControlledShutdown is KafkaController.doControlledShutdown: the broker
 // is marked shutting down, leadership of its partitions with more than one
 // replica moves away, it gets StopReplica for the partitions it follows
-// and leaves their ISRs. It returns the partitions it still leads (the
-// broker retries until that is empty). brokerEpoch -1 skips the epoch
+// and leaves their ISRs. It returns the replicated partitions it still
+// leads (the broker retries until that is empty). brokerEpoch -1 skips the epoch
 // check; an older one is ErrStaleBrokerEpoch; an unregistered broker
 // ErrBrokerNotAvailable.
 func (c *Controller) ControlledShutdown(ctx context.Context, brokerID int32, brokerEpoch int64) (remaining []TopicPartition, err error) {
@@ -258,9 +265,12 @@ func (t *term) controlledShutdown(id int32, epoch int64) ([]TopicPartition, erro
 		b.send()
 		t.offlineReplica(id, followed)
 	}
+	// partitionLeadersOnBroker: only replicated partitions not queued for
+	// deletion count; an RF 1 partition cannot move and must not hold the
+	// broker up.
 	var remaining []TopicPartition
 	for _, tp := range sortedPartitions(t.leaders) {
-		if t.leaders[tp].Leader == id {
+		if t.leaders[tp].Leader == id && len(t.assignment(tp)) > 1 && !t.queuedForDeletion(tp.Topic) {
 			remaining = append(remaining, tp)
 		}
 	}

@@ -70,7 +70,8 @@ func (t *term) processBrokerChange() {
 
 // onBrokerStartup: UpdateMetadata (brokers only) to the others, full
 // UpdateMetadata to the new ones, LeaderAndIsr for their replicas, leader
-// election for New/Offline partitions, resumed topic deletions.
+// election for New/Offline partitions, resumed reassignments whose
+// targets include them, resumed topic deletions.
 func (t *term) onBrokerStartup(ids []int32) {
 	t.log.Infof("new broker startup callback for %v", ids)
 	isNew := map[int32]bool{}
@@ -106,6 +107,9 @@ func (t *term) onBrokerStartup(ids []int32) {
 	}
 	t.onlineReplicas(live)
 	t.triggerOnlinePartitionStateChange()
+	t.maybeResumeReassignments(func(_ TopicPartition, a assignment) bool {
+		return slices.ContainsFunc(a.target(), func(r int32) bool { return isNew[r] })
+	})
 	if len(resume) > 0 {
 		t.resumeDeletionForTopics(resume)
 	}

@@ -2,10 +2,7 @@ package controller
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
-	"fmt"
-	"io"
 	"net"
 	"strconv"
 	"sync"
@@ -14,12 +11,9 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/samsa-kafka/samsa/broker/protocol"
+	"github.com/samsa-kafka/samsa/broker/interbroker"
 	"github.com/samsa-kafka/samsa/broker/zk"
 )
-
-// maxResponseSize bounds a control response frame.
-const maxResponseSize = 100 << 20
 
 // item is one queued control request and what to do with its response.
 type item struct {
@@ -29,8 +23,9 @@ type item struct {
 
 // sender is ControllerChannelManager's per-broker queue and
 // RequestSendThread: requests go out one at a time, in order, over one
-// connection to the broker's control endpoint; on failure it reconnects
-// with backoff and resends the same request until it is stopped.
+// connection (interbroker.Conn) to the broker's control endpoint; on
+// failure it reconnects with backoff and resends the same request until
+// it is stopped.
 type sender struct {
 	brokerID int32
 	addr     string
@@ -46,7 +41,7 @@ type sender struct {
 	mu    sync.Mutex
 	queue []item
 	wake  chan struct{}
-	conn  net.Conn
+	conn  *interbroker.Conn
 }
 
 // controlEndpoint picks the broker's endpoint on the listener the
@@ -151,7 +146,6 @@ func (s *sender) next() (item, bool) {
 func (s *sender) run() {
 	defer close(s.done)
 	defer s.closeConn()
-	var corr int32
 	bo := newBackoff(100*time.Millisecond, time.Second)
 	for {
 		it, ok := s.next()
@@ -164,9 +158,8 @@ func (s *sender) run() {
 			}
 			conn, err := s.connect()
 			if err == nil {
-				corr++
 				var resp kmsg.Response
-				resp, err = s.roundTrip(conn, corr, it.req)
+				resp, err = conn.RoundTrip(s.ctx, it.req)
 				if err == nil {
 					bo.reset()
 					if it.cb != nil {
@@ -187,7 +180,7 @@ func (s *sender) run() {
 	}
 }
 
-func (s *sender) connect() (net.Conn, error) {
+func (s *sender) connect() (*interbroker.Conn, error) {
 	s.mu.Lock()
 	conn := s.conn
 	s.mu.Unlock()
@@ -199,7 +192,7 @@ func (s *sender) connect() (net.Conn, error) {
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
 	defer cancel()
-	conn, err := s.dial(ctx, s.addr)
+	conn, err := interbroker.Dial(ctx, s.dial, s.addr, s.clientID, s.timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -222,39 +215,4 @@ func (s *sender) closeConn() {
 		s.conn = nil
 	}
 	s.mu.Unlock()
-}
-
-// roundTrip writes one request and reads its response.
-func (s *sender) roundTrip(conn net.Conn, corr int32, req kmsg.Request) (kmsg.Response, error) {
-	if err := conn.SetDeadline(time.Now().Add(s.timeout)); err != nil {
-		return nil, err
-	}
-	frame := protocol.AppendRequest(nil, corr, s.clientID, req)
-	if _, err := conn.Write(frame); err != nil {
-		return nil, err
-	}
-	var size [4]byte
-	if _, err := io.ReadFull(conn, size[:]); err != nil {
-		return nil, err
-	}
-	n := binary.BigEndian.Uint32(size[:])
-	if n > maxResponseSize {
-		return nil, fmt.Errorf("response of %d bytes is too large", n)
-	}
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(conn, buf); err != nil {
-		return nil, err
-	}
-	got, body, err := protocol.ParseResponse(buf, req.Key(), req.GetVersion())
-	if err != nil {
-		return nil, err
-	}
-	if got != corr {
-		return nil, fmt.Errorf("correlation id %d does not match request %d", got, corr)
-	}
-	resp := req.ResponseKind()
-	if err := resp.ReadFrom(body); err != nil {
-		return nil, fmt.Errorf("decoding %s response: %w", kmsg.NameForKey(req.Key()), err)
-	}
-	return resp, nil
 }

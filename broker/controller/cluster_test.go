@@ -223,6 +223,34 @@ func (cl *cluster) ctx() context.Context {
 }
 
 func TestIntegration(t *testing.T) {
+	runScenarios(t, []scenario{
+		{"Election", scElection},
+		{"DeposedController", scDeposed},
+		{"CreateTopics", scCreateTopics},
+		{"ExternalTopic", scExternalTopic},
+		{"BrokerFailure", scBrokerFailure},
+		{"DeleteTopics", scDeleteTopics},
+		{"DeleteWithOfflineReplica", scDeleteOffline},
+		{"DeletionDisabled", scDeletionDisabled},
+		{"CreatePartitions", scCreatePartitions},
+		{"AlterIsr", scAlterIsr},
+		{"ControlledShutdown", scControlledShutdown},
+		{"ElectLeaders", scElectLeaders},
+		{"SessionExpiry", scSessionExpiry},
+		{"AutoRebalance", scAutoRebalance},
+		{"ProducerIDs", scProducerIDs},
+	})
+}
+
+// scenario is one controller scenario run on a fresh cluster.
+type scenario struct {
+	name string
+	f    func(*testing.T, *cluster)
+}
+
+// runScenarios runs each scenario on a fresh cluster against a real
+// coordinator (and Apache ZooKeeper when available).
+func runScenarios(t *testing.T, scs []scenario) {
 	if testing.Short() {
 		t.Skip("starts ZooKeeper servers")
 	}
@@ -231,26 +259,7 @@ func TestIntegration(t *testing.T) {
 			srv := zkharness.Start(t, kind, zkharness.Options{TickTime: 1000})
 			raw, _ := zkharness.Connect(t, srv.Addr)
 			e := &env{kind: kind, srv: srv, raw: raw}
-			for _, sc := range []struct {
-				name string
-				f    func(*testing.T, *cluster)
-			}{
-				{"Election", scElection},
-				{"DeposedController", scDeposed},
-				{"CreateTopics", scCreateTopics},
-				{"ExternalTopic", scExternalTopic},
-				{"BrokerFailure", scBrokerFailure},
-				{"DeleteTopics", scDeleteTopics},
-				{"DeleteWithOfflineReplica", scDeleteOffline},
-				{"DeletionDisabled", scDeletionDisabled},
-				{"CreatePartitions", scCreatePartitions},
-				{"AlterIsr", scAlterIsr},
-				{"ControlledShutdown", scControlledShutdown},
-				{"ElectLeaders", scElectLeaders},
-				{"SessionExpiry", scSessionExpiry},
-				{"AutoRebalance", scAutoRebalance},
-				{"ProducerIDs", scProducerIDs},
-			} {
+			for _, sc := range scs {
 				t.Run(sc.name, func(t *testing.T) { sc.f(t, e.newCluster(t)) })
 			}
 		})

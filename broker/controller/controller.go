@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -75,6 +76,10 @@ type Controller struct {
 	clock func() time.Time
 	dial  func(ctx context.Context, addr string) (net.Conn, error)
 
+	// live is the broker configuration with dynamic broker configs
+	// applied (SetBrokerConfig); nil = bcfg.
+	live atomic.Pointer[config.Broker]
+
 	mu         sync.Mutex
 	term       *term // the active term, nil when not controller
 	knownID    int32 // controller as last read from /controller, -1 if none
@@ -110,6 +115,19 @@ func New(cfg Config) *Controller {
 		}
 	}
 	return c
+}
+
+// SetBrokerConfig installs the broker configuration after a dynamic
+// broker config change; the controller reads broker-level defaults that
+// Kafka lets change at runtime (unclean.leader.election.enable) from it.
+func (c *Controller) SetBrokerConfig(b *config.Broker) { c.live.Store(b) }
+
+// brokerConfig is the current broker configuration.
+func (c *Controller) brokerConfig() *config.Broker {
+	if b := c.live.Load(); b != nil {
+		return b
+	}
+	return c.bcfg
 }
 
 // IsActive reports whether this broker is the active controller.

@@ -60,7 +60,7 @@ func (t *term) initDeletions(markers []string) {
 		queue = append(queue, name)
 	}
 	for _, name := range queue {
-		d := &deletion{replicas: map[replicaRef]repDel{}}
+		d := &deletion{replicas: map[replicaRef]repDel{}, ineligible: t.topicReassigning(name)}
 		for _, r := range t.replicasOf(name) {
 			if !t.online(r.broker) {
 				d.replicas[r] = rdIneligible

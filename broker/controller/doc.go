@@ -48,7 +48,12 @@
 //     -2, StopReplica delete=true, then the znodes go; replicas on offline
 //     brokers are retried when they return);
 //   - AlterIsr, ControlledShutdown, ElectLeaders, the auto leader
-//     rebalance timer.
+//     rebalance timer;
+//   - AlterPartitionReassignments, ListPartitionReassignments and the
+//     creation of /admin/reassign_partitions: partition reassignment
+//     (reassign.go), completed by the AlterIsr that brings the target
+//     replicas into the ISR, resumed when a target broker starts and at
+//     failover.
 //
 // A term ends when ctx ends (the controller resigns by deleting
 // /controller behind the epoch check), when /controller stops naming this
@@ -70,10 +75,9 @@
 //
 // # Not implemented (yet)
 //
-// Partition reassignment (AlterPartitionReassignments and the legacy
-// /admin/reassign_partitions), the legacy /admin/preferred_replica_election
-// node, /isr_change_notification (IBP < 2.7-IV2) and
-// /log_dir_event_notification handling (KAFKA_STORAGE_ERROR in
+// The legacy /admin/preferred_replica_election node,
+// /isr_change_notification (IBP < 2.7-IV2) and /log_dir_event_notification
+// handling (KAFKA_STORAGE_ERROR in
 // LeaderAndIsr responses is only logged), finalized-feature compatibility
 // checks. A ZooKeeper request failing with a lost connection ends the
 // term (the controller resigns and a new election runs) where Kafka would

@@ -42,6 +42,8 @@ var (
 	ErrTopicDeletionDisabled = errors.New("Topic deletion is disabled.")
 	// ErrReassignmentInProgress: REASSIGNMENT_IN_PROGRESS (60).
 	ErrReassignmentInProgress = errors.New("A partition reassignment is in progress.")
+	// ErrNoReassignmentInProgress: NO_REASSIGNMENT_IN_PROGRESS (85).
+	ErrNoReassignmentInProgress = errors.New("No partition reassignment is in progress.")
 	// ErrPreferredLeaderNotAvailable: PREFERRED_LEADER_NOT_AVAILABLE (80).
 	ErrPreferredLeaderNotAvailable = errors.New("The preferred leader was not available.")
 	// ErrEligibleLeadersNotAvailable: ELIGIBLE_LEADERS_NOT_AVAILABLE (83).

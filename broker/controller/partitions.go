@@ -16,6 +16,7 @@ const (
 	offlineUncleanElection
 	preferredElection
 	controlledShutdownElection
+	reassignElection
 )
 
 func (s strategy) String() string {
@@ -26,6 +27,8 @@ func (s strategy) String() string {
 		return "OfflinePartitionLeaderElectionStrategy(true)"
 	case preferredElection:
 		return "PreferredReplicaPartitionLeaderElectionStrategy"
+	case reassignElection:
+		return "ReassignPartitionLeaderElectionStrategy"
 	default:
 		return "ControlledShutdownPartitionLeaderElectionStrategy"
 	}
@@ -262,6 +265,10 @@ func (t *term) elect(tp TopicPartition, cur zk.PartitionState, strat strategy) (
 	case preferredElection:
 		s, ok := electPreferred(assignment, cur, t.online)
 		return s, ok, assignment
+	case reassignElection:
+		// The assignment in memory is already the target (phase B).
+		s, ok := electReassign(assignment, cur, t.online)
+		return s, ok, assignment
 	default:
 		var rcpt []int32
 		for _, r := range assignment {
@@ -285,7 +292,7 @@ func (t *term) uncleanEnabled(topic string) bool {
 	if v, ok := cfg["unclean.leader.election.enable"]; ok {
 		return v == "true" || v == "TRUE" || v == "True"
 	}
-	return t.c.bcfg.UncleanLeaderElectionEnable
+	return t.c.brokerConfig().UncleanLeaderElectionEnable
 }
 
 // onlineReplicas is the OnlineReplica transition for replicas already

@@ -119,6 +119,17 @@ func scDeposed(t *testing.T, cl *cluster) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("deposed term still running")
 	}
+	// The deposed term may have noticed the new epoch (and resigned)
+	// before CreateTopics reached it, in which case the topic node was
+	// never written: write it as another tool would, so the next term has
+	// a partition to initialize either way.
+	if ok, _, err := cl.e.raw.Exists(cl.root + "/brokers/topics/fenced"); err != nil {
+		t.Fatal(err)
+	} else if !ok {
+		if err := n.zk.CreateTopic(zk.TopicAssignment{Name: "fenced", ID: zk.NewUUID(), Partitions: map[int32][]int32{0: {1}}}, nil); err != nil && !errors.Is(err, zk.ErrTopicExists) {
+			t.Fatal(err)
+		}
+	}
 	// The controller gives up the stale /controller and wins again with
 	// the next epoch; that term initializes the partition.
 	waitFor(t, func() error {
@@ -676,8 +687,10 @@ func scControlledShutdown(t *testing.T, cl *cluster) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// cs1-0 has a single replica: it stays (Kafka leaves RF=1 partitions).
-	if !reflect.DeepEqual(remaining, []TopicPartition{{"cs1", 0}}) {
+	// cs1-0 has a single replica: it stays led by 2 but is not reported
+	// (ControllerContext.partitionLeadersOnBroker counts replicated
+	// partitions only), so the broker's shutdown is not held up by it.
+	if len(remaining) != 0 {
 		t.Fatalf("remaining %v", remaining)
 	}
 	s0, _ := cl.state("cs", 0)

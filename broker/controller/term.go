@@ -60,6 +60,11 @@ type term struct {
 	senders      map[int32]*sender
 	watching     map[string]bool
 	waiters      []*waiter
+	// reassigning lists the partitions being reassigned
+	// (partitionsBeingReassigned); zkReassignSeen whether
+	// /admin/reassign_partitions held entries at the last look.
+	reassigning    map[TopicPartition]bool
+	zkReassignSeen bool
 
 	// What this broker's own metadata cache has acknowledged, from the
 	// UpdateMetadata responses of broker c.id: leaders per partition, and
@@ -93,6 +98,7 @@ func (c *Controller) runTerm(ctx context.Context, epoch, epochZkVersion int32) e
 		deleting:       map[string]*deletion{},
 		senders:        map[int32]*sender{},
 		watching:       map[string]bool{},
+		reassigning:    map[TopicPartition]bool{},
 		selfLeaders:    map[string]map[int32]int32{},
 		selfDeleted:    map[string]bool{},
 	}
@@ -282,6 +288,7 @@ func (t *term) failover() {
 			}
 		}
 	}
+	t.initReassignments()
 	for _, b := range sortedKeys32(t.brokers) {
 		t.addSender(t.brokers[b])
 	}
@@ -329,6 +336,7 @@ func (t *term) failover() {
 		}
 	}
 	t.triggerOnlinePartitionStateChange()
+	t.initializePartitionReassignments()
 	t.resumeDeletions()
 	t.scheduleRebalance(rebalanceInitialDelay)
 }
@@ -443,6 +451,7 @@ func (t *term) removeTopic(name string) {
 			tp := TopicPartition{name, p}
 			delete(t.leaders, tp)
 			delete(t.pstates, tp)
+			delete(t.reassigning, tp)
 		}
 	}
 	delete(t.topics, name)

@@ -44,38 +44,55 @@ func (l *Log) AppendAsCoordinator(batches []byte, leaderEpoch int32, now time.Ti
 
 func (l *Log) appendLeader(batches []byte, leaderEpoch int32, now time.Time, client bool) (AppendInfo, error) {
 	cfg := l.Config()
-	batch, err := singleBatch(batches)
+	p, err := prepareLeader(batches, cfg, client)
 	if err != nil {
 		return AppendInfo{}, err
-	}
-	if len(batch) > int(cfg.MaxMessageBytes) {
-		return AppendInfo{}, fmt.Errorf("%w: batch of %d bytes, max.message.bytes %d", ErrMessageTooLarge, len(batch), cfg.MaxMessageBytes)
-	}
-	h, err := record.Validate(batch)
-	if err != nil {
-		return AppendInfo{}, err
-	}
-	if client {
-		if err := checkClientBatch(h); err != nil {
-			return AppendInfo{}, err
-		}
-	}
-	batch, v, err := validateRecords(batch, h, cfg)
-	if err != nil {
-		return AppendInfo{}, err
-	}
-	if len(batch) > int(cfg.SegmentBytes) {
-		return AppendInfo{}, fmt.Errorf("%w: batch of %d bytes, segment.bytes %d", ErrRecordListTooLarge, len(batch), cfg.SegmentBytes)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return AppendInfo{}, ErrClosed
 	}
-	if dup, ok, err := l.checkProducer(v.h, client); err != nil || ok {
+	if dup, ok, err := l.checkProducer(p.v.h, client); err != nil || ok {
 		return dup, err
 	}
-	return l.assignAndAppend(batch, v, leaderEpoch, now, cfg)
+	return l.assignAndAppend(p, leaderEpoch, now, cfg)
+}
+
+// prepared is a leader batch that passed the checks that need no lock.
+type prepared struct {
+	batch []byte
+	v     validated
+}
+
+// prepareLeader runs the checks of a leader append that do not depend on
+// the log's state: framing, size, CRC, the client-only rules and the
+// per-record validation.
+func prepareLeader(batches []byte, cfg Config, client bool) (prepared, error) {
+	batch, err := singleBatch(batches)
+	if err != nil {
+		return prepared{}, err
+	}
+	if len(batch) > int(cfg.MaxMessageBytes) {
+		return prepared{}, fmt.Errorf("%w: batch of %d bytes, max.message.bytes %d", ErrMessageTooLarge, len(batch), cfg.MaxMessageBytes)
+	}
+	sum, err := record.Inspect(batch)
+	if err != nil {
+		return prepared{}, err
+	}
+	if client {
+		if err := checkClientBatch(sum.Header); err != nil {
+			return prepared{}, err
+		}
+	}
+	batch, v, err := validateRecords(batch, sum, cfg)
+	if err != nil {
+		return prepared{}, err
+	}
+	if len(batch) > int(cfg.SegmentBytes) {
+		return prepared{}, fmt.Errorf("%w: batch of %d bytes, segment.bytes %d", ErrRecordListTooLarge, len(batch), cfg.SegmentBytes)
+	}
+	return prepared{batch, v}, nil
 }
 
 // singleBatch converts legacy input and returns the one v2 batch.
@@ -126,18 +143,29 @@ type validated struct {
 }
 
 // validateRecords checks every record (LogValidator.validateRecord): keys
-// on compacted topics, no producer-set LogAppendTime. A compressed batch
+// on compacted topics, no producer-set LogAppendTime. An uncompressed
+// batch was already walked by record.Inspect, whose summary says all
+// this; a compressed one is inflated and walked here. A compressed batch
 // whose inner offset deltas are not 0, 1, 2... is re-encoded, as Kafka
 // re-builds it instead of rejecting it.
-func validateRecords(batch []byte, h record.Header, cfg Config) ([]byte, validated, error) {
+func validateRecords(batch []byte, sum record.Summary, cfg Config) ([]byte, validated, error) {
+	h := sum.Header
 	v := validated{h: h, maxTS: record.NoTimestamp}
 	if h.LogAppendTime() && !h.IsControl() {
 		return nil, v, fmt.Errorf("%w: producer set the LogAppendTime timestamp type", ErrInvalidTimestamp)
 	}
-	compacted, inPlace, i := cfg.Compact(), true, int32(0)
+	compacted := cfg.Compact()
+	if sum.Walked {
+		if compacted && sum.NullKey && !h.IsControl() {
+			return nil, v, errNullKey
+		}
+		v.maxTS, v.maxTSDelta = sum.MaxRecordTimestamp, sum.MaxTimestampDelta
+		return batch, v, nil
+	}
+	inPlace, i := true, int32(0)
 	err := record.ForEach(batch, func(r *record.Record) error {
 		if compacted && r.Key == nil && !h.IsControl() {
-			return fmt.Errorf("%w: compacted topic cannot accept a record without key", ErrInvalidRecord)
+			return errNullKey
 		}
 		if ts := h.FirstTimestamp + r.TimestampDelta; ts > v.maxTS {
 			v.maxTS, v.maxTSDelta = ts, r.OffsetDelta
@@ -157,6 +185,8 @@ func validateRecords(batch []byte, h record.Header, cfg Config) ([]byte, validat
 	}
 	return batch, v, nil
 }
+
+var errNullKey = fmt.Errorf("%w: compacted topic cannot accept a record without key", ErrInvalidRecord)
 
 // rebuildOffsets re-encodes a compressed batch with offset deltas 0..n-1.
 func rebuildOffsets(batch []byte, h record.Header, cfg Config, v validated) ([]byte, validated, error) {
@@ -199,8 +229,29 @@ func (l *Log) checkProducer(h record.Header, client bool) (AppendInfo, bool, err
 
 // assignAndAppend stamps offsets, epoch and timestamps and appends. l.mu
 // must be held.
-func (l *Log) assignAndAppend(batch []byte, v validated, epoch int32, now time.Time, cfg Config) (AppendInfo, error) {
+func (l *Log) assignAndAppend(p prepared, epoch int32, now time.Time, cfg Config) (AppendInfo, error) {
 	leo := l.leo.Load()
+	st := stamp(p, leo, epoch, now, cfg)
+	if err := l.epochs.assign(epoch, leo); err != nil {
+		return AppendInfo{}, err
+	}
+	if err := l.appendBatch(p.batch, st.h, st.maxTS, st.maxTSOffset, now); err != nil {
+		return AppendInfo{}, err
+	}
+	return st.info, nil
+}
+
+// stamped is a leader batch rewritten for its place in the log.
+type stamped struct {
+	info               AppendInfo
+	h                  record.Header
+	maxTS, maxTSOffset int64
+}
+
+// stamp rewrites a prepared batch in place for offset leo: base offset,
+// partition leader epoch, and MaxTimestamp (or LogAppendTime).
+func stamp(p prepared, leo int64, epoch int32, now time.Time, cfg Config) stamped {
+	batch, v := p.batch, p.v
 	record.SetBaseOffset(batch, leo)
 	record.SetPartitionLeaderEpoch(batch, epoch)
 	info := AppendInfo{FirstOffset: leo, LastOffset: leo + int64(v.h.LastOffsetDelta), LogAppendTime: -1, NumMessages: int(v.h.NumRecords)}
@@ -213,13 +264,7 @@ func (l *Log) assignAndAppend(batch []byte, v validated, epoch int32, now time.T
 		record.SetMaxTimestamp(batch, maxTS, false)
 	}
 	h, _ := record.ParseHeader(batch)
-	if err := l.epochs.assign(epoch, leo); err != nil {
-		return AppendInfo{}, err
-	}
-	if err := l.appendBatch(batch, h, maxTS, maxTSOffset, now); err != nil {
-		return AppendInfo{}, err
-	}
-	return info, nil
+	return stamped{info, h, maxTS, maxTSOffset}
 }
 
 // AppendAsFollower appends batches fetched from the leader, keeping their

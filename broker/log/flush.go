@@ -62,7 +62,11 @@ func (l *Log) Close() error {
 		return nil
 	}
 	err := l.flushTo(l.leo.Load())
-	l.deletes.wg.Wait() // background flushes started by rolls
+	// Pending delayed deletions run now (their timers share the wait
+	// group with background flushes, so waiting first would sit out
+	// file.delete.delay.ms); runAll then waits for flushes started by
+	// rolls.
+	l.deletes.runAll()
 	if e := l.active().inactive(); err == nil {
 		err = e
 	}
@@ -75,7 +79,6 @@ func (l *Log) Close() error {
 	}
 	l.closed = true
 	l.shut.Store(true)
-	l.deletes.runAll()
 	l.rmu.Lock()
 	defer l.rmu.Unlock()
 	for _, s := range l.segs {

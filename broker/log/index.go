@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"sync"
 	"sync/atomic"
 )
 
@@ -12,9 +13,16 @@ import (
 // relative offset to a byte position in the .log, the time index a
 // timestamp to a relative offset. Kafka mmaps them; we pwrite entries and
 // binary-search with pread, so an index costs no memory beyond its entry
-// count. While a segment is active its index files are preallocated to
-// segment.index.bytes (rounded down to whole entries); on roll and close
-// they are trimmed to the entries written.
+// count and a small tail of new entries: an active segment gains an entry
+// with nearly every produced batch (batches are larger than
+// index.interval.bytes), so new entries collect in memory and go to the
+// file tailEntries at a time, and before every fsync, resize,
+// truncation and close. Nothing is lost by a crash that entries in memory
+// would have survived: segments past the recovery point have their
+// indexes rebuilt at start-up, and segments before it were fsynced, which
+// wrote their tails. While a segment is active its index files are
+// preallocated to segment.index.bytes (rounded down to whole entries); on
+// roll and close they are trimmed to the entries written.
 
 const (
 	offsetEntrySize = 8  // relative offset int32, position int32
@@ -30,6 +38,21 @@ type indexFile struct {
 	n          atomic.Int64 // entries written; readers load it without locks
 	maxEntries int64
 	fileSize   int64
+
+	// Entries from tail.first to n are in tail.buf, not yet in the file
+	// (tail nil: every entry is in the file). A full or flushed tail is
+	// replaced, never reused, so readers holding it keep valid bytes.
+	// tmu serializes the appender with flushes from the background flusher.
+	tmu  sync.Mutex
+	tail atomic.Pointer[indexTail]
+}
+
+// tailEntries is how many new entries are written to an index file at once.
+const tailEntries = 128
+
+type indexTail struct {
+	first int64  // entry number of buf's first slot
+	buf   []byte // tailEntries slots; those below n-first are written and never change
 }
 
 func openIndexFile(path string, base, entrySize int64) (*indexFile, error) {
@@ -47,15 +70,43 @@ func openIndexFile(path string, base, entrySize int64) (*indexFile, error) {
 	return x, nil
 }
 
-// entry reads entry n into buf.
+// entry reads entry n (below count()) into buf.
 func (x *indexFile) entry(n int64, buf []byte) error {
+	if t := x.tail.Load(); t != nil && n >= t.first {
+		copy(buf[:x.entrySize], t.buf[(n-t.first)*x.entrySize:])
+		return nil
+	}
 	_, err := x.f.ReadAt(buf[:x.entrySize], n*x.entrySize)
 	return err
+}
+
+// flushTail writes the entries held in memory to the file.
+func (x *indexFile) flushTail() error {
+	x.tmu.Lock()
+	defer x.tmu.Unlock()
+	return x.flushTailLocked()
+}
+
+func (x *indexFile) flushTailLocked() error {
+	t := x.tail.Load()
+	if t == nil {
+		return nil
+	}
+	if k := x.count() - t.first; k > 0 {
+		if _, err := x.f.WriteAt(t.buf[:k*x.entrySize], t.first*x.entrySize); err != nil {
+			return err
+		}
+	}
+	x.tail.Store(nil) // after the write: a reader finding no tail reads the file
+	return nil
 }
 
 // resize sets the file size to size rounded down to whole entries; the
 // entries written so far are kept.
 func (x *indexFile) resize(size int64) error {
+	if err := x.flushTail(); err != nil {
+		return err
+	}
 	size -= size % x.entrySize
 	if size < x.count()*x.entrySize {
 		size = x.count() * x.entrySize
@@ -107,12 +158,32 @@ func allZero(b []byte) bool {
 	return true
 }
 
+// write appends one entry to the tail, first writing a full tail to the
+// file.
 func (x *indexFile) write(buf []byte) error {
+	x.tmu.Lock()
+	defer x.tmu.Unlock()
 	n := x.count()
-	if _, err := x.f.WriteAt(buf, n*x.entrySize); err != nil {
+	t := x.tail.Load()
+	if t == nil || n-t.first >= tailEntries || n < t.first {
+		if err := x.flushTailLocked(); err != nil {
+			return err
+		}
+		t = &indexTail{first: n, buf: make([]byte, tailEntries*x.entrySize)}
+		x.tail.Store(t)
+	}
+	copy(t.buf[(n-t.first)*x.entrySize:], buf)
+	x.n.Store(n + 1) // publish only after the bytes are in place
+	return nil
+}
+
+// setCount drops entries from n on (truncation), writing the tail first
+// so that the file and the count agree again.
+func (x *indexFile) setCount(n int64) error {
+	if err := x.flushTail(); err != nil {
 		return err
 	}
-	x.n.Store(n + 1) // publish only after the bytes are in place
+	x.n.Store(n)
 	return nil
 }
 
@@ -137,8 +208,20 @@ func (x *indexFile) search(target int64, key func(buf []byte) int64) (int64, err
 
 func (x *indexFile) count() int64 { return x.n.Load() }
 
-func (x *indexFile) sync() error  { return x.f.Sync() }
-func (x *indexFile) close() error { return x.f.Close() }
+func (x *indexFile) sync() error {
+	if err := x.flushTail(); err != nil {
+		return err
+	}
+	return x.f.Sync()
+}
+
+func (x *indexFile) close() error {
+	err := x.flushTail()
+	if e := x.f.Close(); err == nil {
+		err = e
+	}
+	return err
+}
 
 // offsetIndex maps offsets to .log positions. An entry (offset O,
 // position P) says the batch starting at P is the one Kafka was appending
@@ -202,7 +285,9 @@ func (x *offsetIndex) truncateTo(offset int64) error {
 			n = slot
 		}
 	}
-	x.n.Store(n)
+	if err := x.setCount(n); err != nil {
+		return err
+	}
 	return x.loadLast()
 }
 
@@ -306,7 +391,9 @@ func (x *timeIndex) truncateTo(offset int64) error {
 			n = slot
 		}
 	}
-	x.n.Store(n)
+	if err := x.setCount(n); err != nil {
+		return err
+	}
 	return x.loadLast()
 }
 

@@ -182,6 +182,25 @@ func (l *Log) DeleteRecordsBefore(offset int64) (int64, error) {
 	return l.logStart.Load(), nil
 }
 
+// MaybeIncrementLogStart raises the log start offset to offset (a
+// follower following its leader's log start); segments wholly below it go
+// at the next retention pass. It may not pass the high watermark
+// (ErrOffsetOutOfRange). It reports whether the start moved.
+func (l *Log) MaybeIncrementLogStart(offset int64) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return false, ErrClosed
+	}
+	if offset > l.hw.Load() {
+		return false, fmt.Errorf("%w: cannot move the log start to %d past the high watermark %d", ErrOffsetOutOfRange, offset, l.hw.Load())
+	}
+	if offset <= l.logStart.Load() {
+		return false, nil
+	}
+	return true, l.incrementLogStart(offset)
+}
+
 // incrementLogStart is maybeIncrementLogStartOffset. l.mu must be held.
 func (l *Log) incrementLogStart(offset int64) error {
 	l.logStart.Store(offset)

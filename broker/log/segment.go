@@ -144,16 +144,49 @@ func (s *segment) write(b []byte, lastOffset, maxTS, maxTSOffset int64) error {
 		return err
 	}
 	s.dirty.Store(true)
-	if pos == 0 {
-		s.rollTS, s.rollTSSet = maxTS, true
+	if err := s.track(len(b), pos, batchPlace{lastOffset, maxTS, maxTSOffset}); err != nil {
+		return err
 	}
-	if cur := s.maxTS(); maxTS > cur.ts {
-		s.ts.Store(&tsOffset{maxTS, maxTSOffset})
+	s.size.Store(pos + int64(len(b)))
+	return nil
+}
+
+// batchPlace describes a batch written to a segment: its last offset and
+// largest timestamp (with that record's offset).
+type batchPlace struct{ lastOffset, maxTS, maxTSOffset int64 }
+
+// writeGroup appends several batches with one system call, then records
+// each as write does and publishes the new size once.
+func (s *segment) writeGroup(bufs [][]byte, places []batchPlace) error {
+	start := s.size.Load()
+	if err := writeAtv(s.log, bufs, start); err != nil {
+		return err
+	}
+	s.dirty.Store(true)
+	pos := start
+	for i, b := range bufs {
+		if err := s.track(len(b), pos, places[i]); err != nil {
+			return err
+		}
+		pos += int64(len(b))
+	}
+	s.size.Store(pos)
+	return nil
+}
+
+// track notes a batch of n bytes written at pos: the roll timestamp,
+// the largest timestamp, and an index entry every index.interval.bytes.
+func (s *segment) track(n int, pos int64, bp batchPlace) error {
+	if pos == 0 {
+		s.rollTS, s.rollTSSet = bp.maxTS, true
+	}
+	if cur := s.maxTS(); bp.maxTS > cur.ts {
+		s.ts.Store(&tsOffset{bp.maxTS, bp.maxTSOffset})
 	}
 	// The entry points at the start of this batch and is written before
 	// the size is published, so a reader never follows it past the data.
 	if s.sinceIndex > s.interval {
-		if err := s.oidx.append(lastOffset, pos); err != nil {
+		if err := s.oidx.append(bp.lastOffset, pos); err != nil {
 			return err
 		}
 		cur := s.maxTS()
@@ -162,15 +195,19 @@ func (s *segment) write(b []byte, lastOffset, maxTS, maxTSOffset int64) error {
 		}
 		s.sinceIndex = 0
 	}
-	s.sinceIndex += int64(len(b))
-	s.size.Store(pos + int64(len(b)))
+	s.sinceIndex += int64(n)
 	return nil
 }
 
 // shouldRoll is LogSegment.shouldRoll for an append of size bytes ending
 // at lastOffset whose largest timestamp is maxTS.
 func (s *segment) shouldRoll(cfg Config, size int, maxTS, lastOffset int64, now time.Time) bool {
-	cur := s.size.Load()
+	return s.shouldRollAt(cfg, s.size.Load(), size, maxTS, lastOffset, now)
+}
+
+// shouldRollAt is shouldRoll for a segment that will hold cur bytes
+// (a group append's batches not yet written count).
+func (s *segment) shouldRollAt(cfg Config, cur int64, size int, maxTS, lastOffset int64, now time.Time) bool {
 	reachedMs := s.timeWaited(now, maxTS) > cfg.SegmentMs-s.jitter
 	return cur > cfg.SegmentBytes-int64(size) ||
 		(cur > 0 && reachedMs) ||
@@ -310,8 +347,12 @@ func (s *segment) read(offset, maxBytes, maxOffset int64, minOne bool) (data []b
 // sees each valid batch (epoch cache rebuild). It returns the bytes cut
 // and, when it cut, why (cause); err is an I/O failure.
 func (s *segment) recover(cfg Config, onBatch func(record.Header)) (cut int64, cause, err error) {
-	s.oidx.n.Store(0)
-	s.tidx.n.Store(0)
+	if err := s.oidx.setCount(0); err != nil {
+		return 0, nil, err
+	}
+	if err := s.tidx.setCount(0); err != nil {
+		return 0, nil, err
+	}
 	s.oidx.lastOffset, s.tidx.lastTS, s.tidx.lastOffset = s.base, -1, s.base
 	if err := s.resizeIndexes(int64(cfg.SegmentIndexBytes)); err != nil {
 		return 0, nil, err

@@ -10,61 +10,97 @@ import (
 )
 
 // topicConfigs resolves a topic's effective configuration: the broker's
-// topic defaults overlaid with /config/topics/<t>. Overrides are cached;
-// config change notifications (a later step) invalidate the cache.
+// topic defaults (static, overlaid with dynamic broker configs) overlaid
+// with /config/topics/<t>. The merged result is cached per topic, since
+// every produce asks for min.insync.replicas; a config change notification
+// for the topic, or new broker defaults, invalidates it.
 type topicConfigs struct {
-	defaults map[string]string
-	zk       *zk.Client
+	zk *zk.Client
 
-	mu        sync.Mutex
-	overrides map[string]map[string]string
+	mu       sync.Mutex
+	defaults map[string]string
+	cache    map[string]*topicConfig
+	gen      uint64 // bumped by every invalidation, so a slow read cannot cache stale data
+}
+
+// topicConfig is one topic's effective config, immutable once built.
+type topicConfig struct {
+	values map[string]string
+	log    log.Config
+	minISR int
 }
 
 func newTopicConfigs(b *config.Broker, z *zk.Client) *topicConfigs {
-	return &topicConfigs{defaults: b.TopicDefaults(), zk: z, overrides: map[string]map[string]string{}}
+	return &topicConfigs{defaults: b.TopicDefaults(), zk: z, cache: map[string]*topicConfig{}}
 }
 
-// effective returns the merged key/value view of a topic's config.
-func (c *topicConfigs) effective(topic string) map[string]string {
+// effective returns the topic's merged config; the result is shared and
+// must not be modified.
+func (c *topicConfigs) effective(topic string) *topicConfig {
 	c.mu.Lock()
-	ov, ok := c.overrides[topic]
+	tc, ok := c.cache[topic]
+	gen, defaults := c.gen, c.defaults
 	c.mu.Unlock()
-	if !ok && c.zk != nil {
-		if m, _, err := c.zk.GetEntityConfig("topics", topic); err == nil {
-			ov = m
-			c.mu.Lock()
-			c.overrides[topic] = m
-			c.mu.Unlock()
+	if ok {
+		return tc
+	}
+	var ov map[string]string
+	cacheable := c.zk == nil
+	if c.zk != nil {
+		m, _, err := c.zk.GetEntityConfig("topics", topic)
+		if err == nil {
+			ov, cacheable = m, true
 		}
 	}
-	out := make(map[string]string, len(c.defaults)+len(ov))
-	for k, v := range c.defaults {
-		out[k] = v
+	tc = buildTopicConfig(defaults, ov)
+	if cacheable {
+		c.mu.Lock()
+		if c.gen == gen {
+			c.cache[topic] = tc
+		}
+		c.mu.Unlock()
 	}
-	for k, v := range ov {
-		out[k] = v
-	}
-	return out
+	return tc
 }
 
-// Invalidate drops a topic's cached overrides.
+func buildTopicConfig(defaults, overrides map[string]string) *topicConfig {
+	v := make(map[string]string, len(defaults)+len(overrides))
+	for k, x := range defaults {
+		v[k] = x
+	}
+	for k, x := range overrides {
+		v[k] = x
+	}
+	n, err := strconv.Atoi(v["min.insync.replicas"])
+	if err != nil || n < 1 {
+		n = 1
+	}
+	return &topicConfig{values: v, log: logConfig(v), minISR: n}
+}
+
+// Invalidate drops a topic's cached config.
 func (c *topicConfigs) Invalidate(topic string) {
 	c.mu.Lock()
-	delete(c.overrides, topic)
+	delete(c.cache, topic)
+	c.gen++
+	c.mu.Unlock()
+}
+
+// SetDefaults installs new broker-level topic defaults (after a dynamic
+// broker config change) and drops every cached topic config.
+func (c *topicConfigs) SetDefaults(defaults map[string]string) {
+	c.mu.Lock()
+	c.defaults = defaults
+	clear(c.cache)
+	c.gen++
 	c.mu.Unlock()
 }
 
 // LogConfig implements replica.Configs.
-func (c *topicConfigs) LogConfig(topic string) log.Config { return logConfig(c.effective(topic)) }
+func (c *topicConfigs) LogConfig(topic string) log.Config { return c.effective(topic).log }
 
 // MinISR implements replica.Configs.
-func (c *topicConfigs) MinISR(topic string) int {
-	n, err := strconv.Atoi(c.effective(topic)["min.insync.replicas"])
-	if err != nil || n < 1 {
-		return 1
-	}
-	return n
-}
+func (c *topicConfigs) MinISR(topic string) int { return c.effective(topic).minISR }
 
 // logConfig converts topic config values (already validated when they were
 // set) into the log's typed Config, keeping defaults for anything absent.

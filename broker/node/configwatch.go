@@ -2,14 +2,18 @@ package node
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/samsa-kafka/samsa/broker/zk"
 )
 
 // watchConfigChanges follows /config/changes as Kafka's
 // DynamicConfigManager does: each new notification names an entity whose
 // config is re-read; for topics the new values go to the logs of every
-// partition this broker hosts. Notifications that existed at start-up are
+// partition this broker hosts, for /config/brokers/<default> and this
+// broker's /config/brokers/<id> the dynamic broker configs are reloaded. Notifications that existed at start-up are
 // skipped (configs are read fresh at start).
 func (n *Node) watchConfigChanges(ctx context.Context) {
 	seen := ""
@@ -47,6 +51,12 @@ func (n *Node) applyConfigChange(name string) {
 	path, err := n.zk.ReadConfigChange(name)
 	if err != nil {
 		return // purged or unreadable: the next read of the entity is fresh anyway
+	}
+	if name, ok := strings.CutPrefix(path, "brokers/"); ok {
+		if name == zk.DefaultEntity || name == strconv.Itoa(int(n.id)) {
+			n.bcfgs.reload()
+		}
+		return
 	}
 	topic, ok := strings.CutPrefix(path, "topics/")
 	if !ok {

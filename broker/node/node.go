@@ -15,7 +15,11 @@
 //  5. register /brokers/ids/<id> (its czxid is the broker epoch), waiting
 //     out a stale registration of our own previous session;
 //  6. write meta.properties; start the controller, the log manager's
-//     background work, and serve.
+//     background work, replication (fetchers, ISR checks), and serve.
+//
+// Shutdown (SIGTERM) starts with Kafka's controlled shutdown while still
+// serving: ControlledShutdown to the controller until no replicated
+// partition is led here (replication.go), then every component stops.
 package node
 
 import (
@@ -50,6 +54,8 @@ type Node struct {
 	server    *server.Server
 	ctrl      *controller.Controller
 	topics    *topicConfigs
+	bcfgs     *brokerConfigs
+	groups    *groups
 	id        int32
 	epoch     atomic.Int64
 	clusterID string
@@ -65,14 +71,19 @@ func New(ctx context.Context, cfg *config.Broker, lg *logrus.Entry) (*Node, erro
 		n.zk.Close()
 		return nil, err
 	}
-	n.topics = newTopicConfigs(cfg, n.zk)
+	n.bcfgs = newBrokerConfigs(cfg, n.id, n.zk, lg.WithField("component", "config"))
+	n.bcfgs.reload()
+	n.topics = newTopicConfigs(n.bcfgs.Current(), n.zk)
 	n.replicas = replica.NewManager(n.id, n.epoch.Load, n.logs, n.topics, lg.WithField("component", "replica"))
+	n.enableReplication()
+	n.groups = newGroups(cfg, n.replicas, n.partitionExists, lg.WithField("component", "group-coordinator"))
 	n.ctrl = controller.New(controller.Config{BrokerID: n.id, Broker: cfg, ZK: n.zk,
 		Log: lg.WithField("component", "controller")})
 	srv, err := server.New(server.Deps{
 		BrokerID: n.id, Config: cfg, Metadata: n.meta, Replicas: n.replicas,
 		ClusterID: func() string { return n.clusterID }, Topics: n, Controller: n.ctrl,
-		ProducerIDs: &producerIDs{zk: n.zk, brokerID: n.id}, TopicConfigs: n.topics, ConfigWriter: n.topics,
+		ProducerIDs: &producerIDs{zk: n.zk, brokerID: n.id}, TopicConfigs: n.topics, ConfigWriter: n.topics, BrokerConfigs: n.bcfgs,
+		Groups: n.groups.coord, OffsetsLeadership: n.groups,
 		Log: lg.WithField("component", "server"),
 	})
 	if err != nil {
@@ -80,6 +91,7 @@ func New(ctx context.Context, cfg *config.Broker, lg *logrus.Entry) (*Node, erro
 		return nil, err
 	}
 	n.server = srv
+	n.bcfgs.onChange(n.applyBrokerConfig)
 	if err := n.register(ctx); err != nil {
 		n.close()
 		return nil, err
@@ -193,12 +205,13 @@ func splitPort(addr string) (string, int32, error) {
 	return addr, 0, errors.New("no port")
 }
 
-// Run serves until ctx ends, then shuts everything down in reverse order.
+// Run serves until ctx ends, then, after the controlled shutdown, shuts
+// everything down in reverse order.
 func (n *Node) Run(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := n.shutdownContext(ctx) // SIGTERM: controlled shutdown first
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan error, 3)
+	errs := make(chan error, 5)
 	run := func(name string, fn func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -213,6 +226,8 @@ func (n *Node) Run(ctx context.Context) error {
 	run("logs", n.logs.Run)
 	run("server", n.server.Run)
 	run("controller", n.ctrl.Run)
+	run("replicas", n.replicas.Run)
+	run("groups", n.groups.Run)
 	wg.Add(2)
 	go func() { defer wg.Done(); n.watchSession(ctx) }()
 	go func() { defer wg.Done(); n.watchConfigChanges(ctx) }()

@@ -3,6 +3,7 @@ package protocol
 import (
 	"encoding/binary"
 	"errors"
+	"math"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -38,15 +39,39 @@ func PeekHeader(frame []byte) (key, version int16, correlationID int32, err erro
 		int32(binary.BigEndian.Uint32(frame[4:])), nil
 }
 
+// firstFlexible is, per API key, the first version using the flexible
+// encoding (Kafka's "flexibleVersions": "N+"), math.MaxInt16 for keys that
+// never do, -1 for keys kmsg does not know. Computed once so that parsing
+// a request allocates no throw-away kmsg message.
+var firstFlexible = func() []int16 {
+	out := make([]int16, 0, 1024)
+	for key := int16(0); key < 1024; key++ {
+		r := kmsg.RequestForKey(key)
+		first := int16(-1)
+		if r != nil {
+			first = math.MaxInt16
+			for v := int16(0); v <= r.MaxVersion(); v++ {
+				r.SetVersion(v)
+				if r.IsFlexible() {
+					first = v
+					break
+				}
+			}
+		}
+		out = append(out, first)
+	}
+	return out
+}()
+
+// knownKey reports whether kmsg has a request type for key.
+func knownKey(key int16) bool {
+	return key >= 0 && int(key) < len(firstFlexible) && firstFlexible[key] >= 0
+}
+
 // IsFlexible reports whether (key, version) uses the flexible encoding.
 // Unknown keys are never flexible.
 func IsFlexible(key, version int16) bool {
-	r := kmsg.RequestForKey(key)
-	if r == nil {
-		return false
-	}
-	r.SetVersion(version)
-	return r.IsFlexible()
+	return knownKey(key) && version >= firstFlexible[key]
 }
 
 // ParseRequest splits a request frame (without its size prefix) into its
@@ -58,7 +83,7 @@ func ParseRequest(frame []byte) (Request, error) {
 	}
 	r := Request{Header: Header{Key: key, Version: version, CorrelationID: corr}}
 	rest := frame[8:]
-	if kmsg.RequestForKey(key) == nil {
+	if !knownKey(key) {
 		return r, ErrUnknownAPIKey
 	}
 	// ControlledShutdown v0 is the one request with header v0: no client id.

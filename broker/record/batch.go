@@ -21,32 +21,57 @@ const minRecordSize = 7
 // uncompressed batch it also walks the record framing, without allocating;
 // compressed payloads are checked when Records inflates them.
 func Validate(b []byte) (Header, error) {
+	s, err := Inspect(b)
+	return s.Header, err
+}
+
+// Summary is a batch's header plus what Inspect's walk over its records
+// learned, so a leader validates and stamps a batch in one pass.
+type Summary struct {
+	Header
+	// Walked says the fields below describe the records: set for
+	// uncompressed batches; Inspect does not inflate compressed ones.
+	Walked bool
+	// MaxRecordTimestamp is the largest record timestamp
+	// (FirstTimestamp+delta) above NoTimestamp, else NoTimestamp;
+	// MaxTimestampDelta is the offset delta of the first record with it
+	// (0 if none).
+	MaxRecordTimestamp int64
+	MaxTimestampDelta  int32
+	NullKey            bool // some record has a null key
+}
+
+// Inspect is Validate returning a Summary: for an uncompressed batch the
+// same walk that checks the record framing also collects the largest
+// timestamp and whether any key is null.
+func Inspect(b []byte) (Summary, error) {
 	h, err := ParseHeader(b)
+	s := Summary{Header: h, MaxRecordTimestamp: NoTimestamp}
 	if err != nil {
-		return h, err
+		return s, err
 	}
 	if h.Length < HeaderSize-lengthOverhead {
-		return h, fmt.Errorf("%w: length %d below the header size", ErrCorrupt, h.Length)
+		return s, fmt.Errorf("%w: length %d below the header size", ErrCorrupt, h.Length)
 	}
 	if len(b) != h.Size() {
 		if len(b) < h.Size() {
-			return h, errShort
+			return s, errShort
 		}
-		return h, fmt.Errorf("%w: %d bytes after the batch", ErrCorrupt, len(b)-h.Size())
+		return s, fmt.Errorf("%w: %d bytes after the batch", ErrCorrupt, len(b)-h.Size())
 	}
 	if crc := crc32.Checksum(b[offAttributes:], castagnoli); crc != h.CRC {
-		return h, fmt.Errorf("%w: crc %08x, computed %08x", ErrCorrupt, h.CRC, crc)
+		return s, fmt.Errorf("%w: crc %08x, computed %08x", ErrCorrupt, h.CRC, crc)
 	}
 	if err := checkCounts(h, len(b)-HeaderSize); err != nil {
-		return h, err
+		return s, err
 	}
 	if h.Compression() == CodecNone {
-		return h, walkRecords(b[HeaderSize:], h)
+		return s, walkRecords(b[HeaderSize:], &s)
 	}
 	if h.Compression() > CodecZstd {
-		return h, fmt.Errorf("%w: codec %d", ErrUnsupportedCodec, h.Compression())
+		return s, fmt.Errorf("%w: codec %d", ErrUnsupportedCodec, h.Compression())
 	}
-	return h, nil
+	return s, nil
 }
 
 // checkCounts checks the record count against the offset range and, for
@@ -68,25 +93,35 @@ func checkCounts(h Header, payload int) error {
 
 // walkRecords checks the framing of NumRecords uncompressed records in p:
 // each record's length covers exactly its fields, offset deltas strictly
-// increase within [0, LastOffsetDelta], and nothing is left over.
-func walkRecords(p []byte, h Header) error {
+// increase within [0, LastOffsetDelta], and nothing is left over. It fills
+// s's record fields on the way.
+func walkRecords(p []byte, s *Summary) error {
 	prev := int64(-1)
-	for i := int32(0); i < h.NumRecords; i++ {
-		var r Record
-		n, err := decodeRecord(p, &r, false)
-		if err != nil {
-			return err
+	for i := int32(0); i < s.NumRecords; i++ {
+		n, tsDelta, offDelta, nullKey, ok := scanRecord(p)
+		if !ok {
+			var r Record
+			var err error
+			if n, err = decodeRecord(p, &r, false); err != nil {
+				return err
+			}
+			tsDelta, offDelta, nullKey = r.TimestampDelta, r.OffsetDelta, r.Key == nil
 		}
-		d := int64(r.OffsetDelta)
-		if d <= prev || d > int64(h.LastOffsetDelta) {
-			return fmt.Errorf("%w: offset delta %d after %d (last %d)", ErrInvalidRecord, d, prev, h.LastOffsetDelta)
+		d := int64(offDelta)
+		if d <= prev || d > int64(s.LastOffsetDelta) {
+			return fmt.Errorf("%w: offset delta %d after %d (last %d)", ErrInvalidRecord, d, prev, s.LastOffsetDelta)
 		}
 		prev = d
+		if ts := s.FirstTimestamp + tsDelta; ts > s.MaxRecordTimestamp {
+			s.MaxRecordTimestamp, s.MaxTimestampDelta = ts, offDelta
+		}
+		s.NullKey = s.NullKey || nullKey
 		p = p[n:]
 	}
 	if len(p) != 0 {
 		return fmt.Errorf("%w: %d bytes after the last record", ErrInvalidRecord, len(p))
 	}
+	s.Walked = true
 	return nil
 }
 

@@ -49,6 +49,9 @@ func FuzzValidate(f *testing.F) {
 		if rerr != nil {
 			t.Fatalf("valid uncompressed batch failed to decode: %v", rerr)
 		}
+		if s, err := Inspect(b); err != nil || s != wantSummary(t, b) {
+			t.Fatalf("Inspect %+v, %v; want %+v", s, err, wantSummary(t, b))
+		}
 		// Re-encode: same records, same header fields -> same bytes.
 		if again := Build(h, recs); !bytes.Equal(again, b) && canonical(b) {
 			t.Fatalf("re-encode differs")

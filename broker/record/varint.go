@@ -11,8 +11,31 @@ import (
 // varints longer than 5 bytes; we reject values outside int32 instead,
 // which accepts the same well-formed inputs.
 
+// varint decodes a zigzag varint like binary.Varint (same results for
+// every input, non-minimal encodings included), with the one- and
+// two-byte encodings that almost every record field uses (lengths below
+// 8192, small deltas) decoded inline: record walks run once per record on
+// every produce.
+func varint(p []byte) (int64, int) {
+	if len(p) > 0 && p[0] < 0x80 {
+		u := uint64(p[0])
+		return int64(u>>1) ^ -int64(u&1), 1
+	}
+	return varintLong(p)
+}
+
+// varintLong is varint past the first byte, kept out of line so that
+// varint inlines.
+func varintLong(p []byte) (int64, int) {
+	if len(p) > 1 && p[1] < 0x80 {
+		u := uint64(p[0]&0x7f) | uint64(p[1])<<7
+		return int64(u>>1) ^ -int64(u&1), 2
+	}
+	return binary.Varint(p)
+}
+
 func varint32(p []byte) (int32, int, error) {
-	v, n := binary.Varint(p)
+	v, n := varint(p)
 	if n <= 0 || v < math.MinInt32 || v > math.MaxInt32 {
 		return 0, 0, fmt.Errorf("%w: bad varint", ErrInvalidRecord)
 	}
@@ -20,7 +43,7 @@ func varint32(p []byte) (int32, int, error) {
 }
 
 func varint64(p []byte) (int64, int, error) {
-	v, n := binary.Varint(p)
+	v, n := varint(p)
 	if n <= 0 {
 		return 0, 0, fmt.Errorf("%w: bad varlong", ErrInvalidRecord)
 	}
@@ -166,4 +189,73 @@ func appendRecord(b []byte, r *Record) []byte {
 	copy(b[start:], lenBuf[:ln])
 	n := copy(b[start+ln:], b[body:])
 	return b[:start+ln+n]
+}
+
+// Record walking without per-field error values: scanRecord is the
+// produce path's hot loop (once per record of every appended batch).
+
+// short decodes a zigzag varint of one or two bytes at p[pos:] (values
+// within ±8191: record lengths, small deltas, key and value lengths) and
+// returns it with the position after it; pos -1 for anything else,
+// including longer valid encodings, which scanRecord leaves to
+// decodeRecord. Small enough to inline.
+func short(p []byte, pos int) (int64, int) {
+	if uint(pos) >= uint(len(p)) {
+		return 0, -1
+	}
+	u := uint64(p[pos])
+	if u >= 0x80 {
+		if uint(pos+1) >= uint(len(p)) || p[pos+1] >= 0x80 {
+			return 0, -1
+		}
+		pos++
+		u = u&0x7f | uint64(p[pos])<<7
+	}
+	return int64(u>>1) ^ -int64(u&1), pos + 1
+}
+
+// scanRecord walks the record at the start of p as decodeRecord does,
+// without decoding headers or building errors. ok true means decodeRecord
+// accepts the record with the same size and fields; ok false means the
+// record is malformed or uses a varint longer than two bytes, and
+// decodeRecord must decide.
+func scanRecord(p []byte) (size int, tsDelta int64, offDelta int32, nullKey, ok bool) {
+	length, pos := short(p, 0)
+	if pos < 0 || length < minRecordSize-1 || length > int64(len(p)-pos) {
+		return 0, 0, 0, false, false
+	}
+	size = pos + int(length)
+	body := p[pos:size]
+	tsDelta, pos = short(body, 1) // after the attributes byte
+	od, pos := short(body, pos)
+	kl, pos := short(body, pos)
+	if pos < 0 || kl < -1 || kl > int64(len(body)-pos) {
+		return 0, 0, 0, false, false
+	}
+	nullKey = kl == -1
+	pos += int(max(kl, 0))
+	vl, pos := short(body, pos)
+	if pos < 0 || vl < -1 || vl > int64(len(body)-pos) {
+		return 0, 0, 0, false, false
+	}
+	pos += int(max(vl, 0))
+	count, pos := short(body, pos)
+	if pos < 0 || count < 0 || count*2 > int64(len(body)-pos) {
+		return 0, 0, 0, false, false
+	}
+	for range count {
+		hk, p := short(body, pos)
+		if p < 0 || hk < 0 || hk > int64(len(body)-p) {
+			return 0, 0, 0, false, false
+		}
+		hv, p := short(body, p+int(hk))
+		if p < 0 || hv < -1 || hv > int64(len(body)-p) {
+			return 0, 0, 0, false, false
+		}
+		pos = p + int(max(hv, 0))
+	}
+	if pos != len(body) {
+		return 0, 0, 0, false, false
+	}
+	return size, tsDelta, int32(od), nullKey, true
 }

@@ -29,6 +29,7 @@ type Manager struct {
 	mu              sync.RWMutex
 	parts           map[log.TopicPartition]*Partition
 	controllerEpoch int32
+	repl            *replication // nil: replication not enabled
 }
 
 // NewManager returns a manager over the log manager's logs.
@@ -139,10 +140,17 @@ func (m *Manager) apply(topic string, id [16]byte, ps kmsg.LeaderAndISRRequestTo
 	}
 	lg := m.log.WithFields(logrus.Fields{"topic": topic, "partition": ps.Partition, "leader_epoch": ps.LeaderEpoch})
 	if ps.Leader == m.self {
+		// Stop fetching first (makeLeaders), then lead.
+		m.unfollow(p.TP)
 		p.becomeLeader(ps.LeaderEpoch, ps.ZKVersion, ps.ISR, ps.Replicas)
 		lg.Info("became leader")
 	} else {
 		p.becomeFollower(ps.Leader, ps.LeaderEpoch, ps.ZKVersion, ps.ISR, ps.Replicas)
+		if ps.Leader >= 0 {
+			m.follow(p, ps.Leader, ps.LeaderEpoch)
+		} else {
+			m.unfollow(p.TP)
+		}
 		lg.WithField("leader", ps.Leader).Info("became follower")
 	}
 	return nil
@@ -166,6 +174,7 @@ func (m *Manager) getOrCreate(topic string, partition int32, id [16]byte) (*Part
 		return nil, errors.Join(ErrStorage, err)
 	}
 	p := newPartition(tp, id, l, m.self)
+	m.setup(p)
 	m.parts[tp] = p
 	return p, nil
 }
@@ -225,6 +234,7 @@ func (m *Manager) stop(topic string, st kmsg.StopReplicaRequestTopicPartitionSta
 		delete(m.parts, tp)
 	}
 	m.mu.Unlock()
+	m.unfollow(tp)
 	if p != nil {
 		p.stop()
 	}

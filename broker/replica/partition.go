@@ -1,18 +1,3 @@
-// Package replica holds the partitions this broker hosts and their roles:
-// which it leads and which it follows, at which leader epoch, with which
-// ISR, and the high watermark that decides what consumers may see and when
-// an acks=all produce is complete.
-//
-// The controller drives roles through LeaderAndIsr and StopReplica (the
-// request layer hands those requests to Manager). A Partition's state is
-// guarded by its mutex; its log is safe for concurrent reads. Waiters
-// (long-poll fetches, acks=all produces) block on Changed(), a channel
-// closed whenever the log end or the high watermark moves.
-//
-// High watermark: the leader's HW is the smallest log end offset among the
-// ISR (its own LEO for itself, the fetched offset for each follower), and
-// it only moves forward. Followers and ISR changes arrive with the
-// replication issue; a partition whose ISR is just the leader has HW = LEO.
 package replica
 
 import (
@@ -21,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/sirupsen/logrus"
 
 	"github.com/samsa-kafka/samsa/broker/log"
 )
@@ -54,21 +41,29 @@ type Partition struct {
 	TopicID [16]byte
 	log     *log.Log
 	self    int32
+	lg      *logrus.Entry
+	now     func() time.Time
+	lagMax  time.Duration         // replica.lag.time.max.ms
+	alter   func(*isrChange) bool // queues an AlterIsr; nil: no ISR changes are proposed
 
 	mu          sync.Mutex
 	role        Role
 	leader      int32
 	leaderEpoch int32
-	isr         []int32
+	isr         []int32 // committed ISR (as the controller last confirmed)
+	pending     *isrChange
 	replicas    []int32
 	zkVersion   int32
-	remoteLEO   map[int32]int64 // followers' fetched offsets (leader only)
-	changed     chan struct{}
+	epochStart  int64             // leader: log end when this epoch began
+	remotes     map[int32]*remote // leader: every other assigned replica
+	// changed is closed at the next change of LEO, HW or role; nil while
+	// nobody waits, so appends allocate nothing when no one listens.
+	changed chan struct{}
 }
 
 func newPartition(tp log.TopicPartition, id [16]byte, l *log.Log, self int32) *Partition {
 	return &Partition{TP: tp, TopicID: id, log: l, self: self, leader: -1, leaderEpoch: -1,
-		remoteLEO: map[int32]int64{}, changed: make(chan struct{})}
+		lg: logrus.NewEntry(logrus.New()), now: time.Now, lagMax: 30 * time.Second, remotes: map[int32]*remote{}}
 }
 
 // Log is the partition's log.
@@ -88,13 +83,24 @@ func (p *Partition) HighWatermark() int64 { return p.log.HighWatermark() }
 func (p *Partition) Changed() <-chan struct{} {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.changedLocked()
+}
+
+func (p *Partition) changedLocked() <-chan struct{} {
+	if p.changed == nil {
+		p.changed = make(chan struct{})
+	}
 	return p.changed
 }
 
-// notify wakes waiters. p.mu must be held.
+// notify wakes waiters. p.mu must be held. The channel is made only when
+// someone asks for it (changedLocked), so the common append with no long
+// poll or acks=all waiter pending costs no allocation.
 func (p *Partition) notify() {
-	close(p.changed)
-	p.changed = make(chan struct{})
+	if p.changed != nil {
+		close(p.changed)
+		p.changed = nil
+	}
 }
 
 // CheckEpoch validates a client's current leader epoch (-1 = unchecked)
@@ -117,8 +123,8 @@ func (p *Partition) checkEpochLocked(current int32, leaderOnly bool) error {
 	return nil
 }
 
-// Append writes client batches as leader. acks=-1 requires the ISR to hold
-// at least minISR replicas before anything is written.
+// Append writes client batches as leader. acks=-1 requires the committed
+// ISR to hold at least minISR replicas before anything is written.
 func (p *Partition) Append(batches []byte, acks int16, minISR int, now time.Time) (log.AppendInfo, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -137,22 +143,36 @@ func (p *Partition) Append(batches []byte, acks int16, minISR int, now time.Time
 	return info, nil
 }
 
+// AppendGroup appends client batches queued together (one per produce
+// request, in request order) as Append would one by one, with one write
+// (log.AppendGroupAsLeader); acks[i] is batch i's request's acks. Each
+// entry gets its own outcome.
+func (p *Partition) AppendGroup(group []log.LeaderBatch, acks []int16, minISR int, now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := range group {
+		switch {
+		case p.role != Leader:
+			group[i].Err = ErrNotLeaderOrFollower
+		case acks[i] == -1 && len(p.isr) < minISR:
+			group[i].Err = ErrNotEnoughReplicas
+		}
+	}
+	p.log.AppendGroupAsLeader(group, p.leaderEpoch, now)
+	p.maybeAdvanceHWLocked()
+	p.notify()
+}
+
 // WaitReplicated blocks until the high watermark reaches offset (an
-// acks=all produce), the partition loses leadership, or ctx ends.
+// acks=all produce), the partition loses leadership, or ctx ends. Once
+// the write is covered, fewer than minISR replicas in the maximal ISR is
+// ErrNotEnoughReplicasAfterAppend (the data stays written), as Kafka's
+// checkEnoughReplicasReachOffset.
 func (p *Partition) WaitReplicated(ctx context.Context, offset int64, minISR int) error {
 	for {
-		ch := p.Changed()
-		p.mu.Lock()
-		role, hw, isr := p.role, p.log.HighWatermark(), len(p.isr)
-		p.mu.Unlock()
-		if role != Leader {
-			return ErrNotLeaderOrFollower
-		}
-		if hw >= offset {
-			if isr < minISR {
-				return ErrNotEnoughReplicasAfterAppend
-			}
-			return nil
+		done, ch, err := p.replicated(offset, minISR)
+		if done {
+			return err
 		}
 		select {
 		case <-ch:
@@ -162,38 +182,46 @@ func (p *Partition) WaitReplicated(ctx context.Context, offset int64, minISR int
 	}
 }
 
-// maybeAdvanceHWLocked sets HW to the smallest LEO in the ISR if that
-// moves it forward. p.mu must be held.
-func (p *Partition) maybeAdvanceHWLocked() {
-	if p.role != Leader {
-		return
-	}
-	hw := p.log.LogEndOffset()
-	for _, r := range p.isr {
-		if r == p.self {
-			continue
-		}
-		leo, ok := p.remoteLEO[r]
-		if !ok {
-			return // a follower we have not heard from holds the HW back
-		}
-		hw = min(hw, leo)
-	}
-	if hw > p.log.HighWatermark() {
-		p.log.SetHighWatermark(hw)
-	}
+// Replicated reports whether WaitReplicated would return at once, and its
+// error then: a produce handler sets up its timeout only when some append
+// still waits.
+func (p *Partition) Replicated(offset int64, minISR int) (bool, error) {
+	done, _, err := p.replicated(offset, minISR)
+	return done, err
 }
 
-// becomeLeader applies a LeaderAndIsr that makes this broker leader.
+// replicated checks WaitReplicated's conditions; when they are not met
+// yet it returns the channel to wait on, taken under the same lock so no
+// change between the check and the wait is missed.
+func (p *Partition) replicated(offset int64, minISR int) (done bool, ch <-chan struct{}, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case p.role != Leader:
+		return true, nil, ErrNotLeaderOrFollower
+	case p.log.HighWatermark() < offset:
+		return false, p.changedLocked(), nil
+	case len(p.isr) < minISR && len(p.maximalISRLocked()) < minISR:
+		return true, nil, ErrNotEnoughReplicasAfterAppend
+	}
+	return true, nil, nil
+}
+
+// becomeLeader applies a LeaderAndIsr that makes this broker leader
+// (Partition.makeLeader): the epoch starts at the log end, the committed
+// ISR is the controller's, and every follower's fetch state is reset
+// (those in the ISR count as caught up now).
 func (p *Partition) becomeLeader(epoch, zkVersion int32, isr, replicas []int32) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	wasLeader := p.role == Leader
 	p.role, p.leader, p.leaderEpoch, p.zkVersion = Leader, p.self, epoch, zkVersion
-	p.isr, p.replicas = slices.Clone(isr), slices.Clone(replicas)
-	p.remoteLEO = map[int32]int64{}
+	p.isr, p.replicas, p.pending = slices.Clone(isr), slices.Clone(replicas), nil
 	// The new epoch starts at the current end of the log, even before any
 	// write, so followers can find where histories diverge.
-	p.log.AssignEpochStart(epoch, p.log.LogEndOffset())
+	p.epochStart = p.log.LogEndOffset()
+	p.log.AssignEpochStart(epoch, p.epochStart)
+	p.resetRemotesLocked(!wasLeader)
 	p.maybeAdvanceHWLocked()
 	p.notify()
 }
@@ -203,7 +231,8 @@ func (p *Partition) becomeFollower(leader, epoch, zkVersion int32, isr, replicas
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.role, p.leader, p.leaderEpoch, p.zkVersion = Follower, leader, epoch, zkVersion
-	p.isr, p.replicas = slices.Clone(isr), slices.Clone(replicas)
+	p.isr, p.replicas, p.pending = slices.Clone(isr), slices.Clone(replicas), nil
+	p.remotes = map[int32]*remote{}
 	p.notify()
 }
 
@@ -211,6 +240,6 @@ func (p *Partition) becomeFollower(leader, epoch, zkVersion int32, isr, replicas
 func (p *Partition) stop() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.role, p.leader = Follower, -1
+	p.role, p.leader, p.pending = Follower, -1, nil
 	p.notify()
 }

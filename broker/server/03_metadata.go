@@ -88,7 +88,8 @@ func (s *Server) missingTopic(ctx context.Context, rt kmsg.MetadataRequestTopic,
 		mt.ErrorCode = kerr.UnknownTopicID.Code
 	case controller.ValidateTopicName(*rt.Topic) != nil:
 		mt.ErrorCode = kerr.InvalidTopicException.Code
-	case !autoCreate || s.Topics == nil:
+	case s.Topics == nil || (!autoCreate && *rt.Topic != offsetsTopic):
+		// Kafka creates the internal offsets topic whatever the flags say.
 		mt.ErrorCode = kerr.UnknownTopicOrPartition.Code
 	default:
 		if err := s.Topics.AutoCreateTopic(ctx, *rt.Topic); err != nil {

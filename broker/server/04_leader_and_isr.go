@@ -8,6 +8,8 @@ package server
 //   - Per partition: a newer leader epoch makes this broker leader or
 //     follower; an older or equal one is STALE_CONTROLLER_EPOCH; a broker
 //     not among the replicas answers UNKNOWN_TOPIC_OR_PARTITION.
+//   - Leading a __consumer_offsets partition loads its groups; following
+//     it unloads them (Kafka's onLeadershipChange).
 //
 // Version notes: v2 groups partitions by topic; v5 answers by topic id.
 
@@ -27,6 +29,7 @@ func (s *Server) handleLeaderAndIsr(_ context.Context, _ *conn, h protocol.Heade
 		resp.ErrorCode = codeOf(err)
 		return resp, nil
 	}
+	s.onOffsetsLeadership(results, false)
 	byTopic := map[string]int{}
 	for _, res := range results {
 		rp := kmsg.NewLeaderAndISRResponseTopicPartition()

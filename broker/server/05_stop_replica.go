@@ -7,6 +7,7 @@ package server
 //     log is renamed <dir>.<uuid>-delete and removed in the background.
 //   - Leader epoch -2 (topic deletion) and -1 skip the epoch check;
 //     otherwise an epoch not newer than ours is FENCED_LEADER_EPOCH.
+//   - A stopped __consumer_offsets partition unloads its groups.
 
 import (
 	"context"
@@ -24,6 +25,7 @@ func (s *Server) handleStopReplica(_ context.Context, _ *conn, _ protocol.Header
 		resp.ErrorCode = codeOf(err)
 		return resp, nil
 	}
+	s.onOffsetsLeadership(results, true)
 	for _, res := range results {
 		rp := kmsg.NewStopReplicaResponsePartition()
 		rp.Topic, rp.Partition, rp.ErrorCode = res.Topic, res.Partition, codeOf(res.Err)

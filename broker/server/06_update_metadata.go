@@ -4,7 +4,8 @@ package server
 //
 // Behavior:
 //   - Replaces the live broker list and the named partition states in the
-//     metadata cache; leader -2 drops a topic being deleted.
+//     metadata cache; leader -2 drops a topic being deleted, and the
+//     group coordinator forgets its committed offsets.
 //   - An older controller epoch is rejected with STALE_CONTROLLER_EPOCH.
 
 import (
@@ -18,6 +19,12 @@ import (
 func (s *Server) handleUpdateMetadata(_ context.Context, _ *conn, _ protocol.Header, r kmsg.Request) (kmsg.Response, error) {
 	req := r.(*kmsg.UpdateMetadataRequest)
 	resp := kmsg.NewPtrUpdateMetadataResponse()
-	resp.ErrorCode = codeOf(s.Metadata.Update(req))
+	err := s.Metadata.Update(req)
+	resp.ErrorCode = codeOf(err)
+	if err == nil {
+		if tps := deletedPartitions(req); len(tps) > 0 {
+			s.Groups.RemoveOffsets(tps)
+		}
+	}
 	return resp, nil
 }

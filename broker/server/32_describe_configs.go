@@ -7,9 +7,14 @@ package server
 //     DYNAMIC_TOPIC_CONFIG, broker key set in server.properties
 //     STATIC_BROKER_CONFIG, else DEFAULT_CONFIG), as kafka-topics
 //     --describe expects; unknown topic: UNKNOWN_TOPIC_OR_PARTITION.
-//   - BROKER: this broker's configuration when the name is its id (or
-//     empty, the cluster default); another id is INVALID_REQUEST, since
-//     clients route broker resources to the broker itself.
+//   - BROKER: this broker's whole configuration when the name is its id,
+//     with sources DYNAMIC_BROKER_CONFIG (/config/brokers/<id>),
+//     DYNAMIC_DEFAULT_BROKER_CONFIG (/config/brokers/<default>),
+//     STATIC_BROKER_CONFIG (server.properties) or DEFAULT_CONFIG and the
+//     synonyms in that order; an empty name describes only the keys set as
+//     cluster defaults. Another id is INVALID_REQUEST ("Unexpected broker
+//     id, expected 0 or empty string, but received 5"), since clients route
+//     broker resources to the broker itself.
 //   - BROKER_LOGGER: an empty list (log levels are not exposed yet).
 //   - Config names filter the result; synonyms from v1 when asked.
 //
@@ -17,6 +22,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -59,12 +65,15 @@ func (s *Server) describeResource(ctx context.Context, c *conn, rr kmsg.Describe
 				return nil, err
 			}
 		}
-		return s.Config.DescribeTopic(overrides), nil
+		return s.brokerConfig().DescribeTopic(overrides), nil
 	case kmsg.ConfigResourceTypeBroker:
-		if rr.ResourceName != "" && rr.ResourceName != strconv.Itoa(int(s.BrokerID)) {
-			return nil, wrapKafka(kerr.InvalidRequest, errWrongBroker)
+		if rr.ResourceName == "" {
+			return s.brokerConfig().DescribeBrokerDefaults(), nil
 		}
-		return s.Config.DescribeBroker(), nil
+		if rr.ResourceName != strconv.Itoa(int(s.BrokerID)) {
+			return nil, wrapKafka(kerr.InvalidRequest, fmt.Errorf("Unexpected broker id, expected %d or empty string, but received %s", s.BrokerID, rr.ResourceName))
+		}
+		return s.brokerConfig().DescribeBroker(), nil
 	case kmsg.ConfigResourceTypeBrokerLogger:
 		return nil, nil
 	}

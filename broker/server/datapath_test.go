@@ -30,6 +30,14 @@ func (staticConfigs) MinISR(string) int           { return 1 }
 // startDataServer runs a server with real logs and a replica manager.
 func startDataServer(t *testing.T, dir string) (*Server, string) {
 	t.Helper()
+	s, addr, _ := startStoppableServer(t, dir)
+	return s, addr
+}
+
+// startStoppableServer is startDataServer that also returns a function
+// stopping the server (and waiting for Run to return).
+func startStoppableServer(t *testing.T, dir string) (*Server, string, func()) {
+	t.Helper()
 	lg := logrus.New()
 	lg.SetLevel(logrus.WarnLevel)
 	entry := logrus.NewEntry(lg)
@@ -49,19 +57,25 @@ func startDataServer(t *testing.T, dir string) (*Server, string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { s.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; logs.Close() })
-	return s, s.Addr("PLAINTEXT").String()
+	stop := func() { cancel(); <-done }
+	t.Cleanup(func() { stop(); logs.Close() })
+	return s, s.Addr("PLAINTEXT").String(), stop
 }
 
 // lead makes broker 1 leader of t1-0, as the controller would.
 func lead(t *testing.T, addr string, epoch int32) {
+	leadWith(t, addr, epoch, []int32{1}, []int32{1})
+}
+
+// leadWith is lead with the given ISR and replicas.
+func leadWith(t *testing.T, addr string, epoch int32, isr, replicas []int32) {
 	req := kmsg.NewPtrLeaderAndISRRequest()
 	req.SetVersion(5)
 	req.ControllerID, req.ControllerEpoch, req.BrokerEpoch = 1, 1, 1
 	ts := kmsg.NewLeaderAndISRRequestTopicState()
 	ts.Topic, ts.TopicID = "t1", [16]byte{1, 2, 3}
 	ps := kmsg.NewLeaderAndISRRequestTopicPartition()
-	ps.Partition, ps.Leader, ps.LeaderEpoch, ps.ISR, ps.Replicas, ps.IsNew = 0, 1, epoch, []int32{1}, []int32{1}, true
+	ps.Partition, ps.Leader, ps.LeaderEpoch, ps.ISR, ps.Replicas, ps.IsNew = 0, 1, epoch, isr, replicas, true
 	ts.PartitionStates = append(ts.PartitionStates, ps)
 	req.TopicStates = append(req.TopicStates, ts)
 	resp := roundTrip(t, addr, req).(*kmsg.LeaderAndISRResponse)
@@ -129,24 +143,36 @@ func TestListOffsetsAndEpochs(t *testing.T) {
 	if got := roundTrip(t, addr, req).(*kmsg.LeaderAndISRResponse); got.Topics[0].Partitions[0].ErrorCode != kerr.StaleControllerEpoch.Code {
 		t.Fatalf("stale LeaderAndIsr: %+v", got)
 	}
-	lo := kmsg.NewPtrListOffsetsRequest()
-	lo.SetVersion(7)
-	lt := kmsg.NewListOffsetsRequestTopic()
-	lt.Topic = "t1"
-	for _, tsv := range []int64{-1, -2} {
-		lp := kmsg.NewListOffsetsRequestTopicPartition()
-		lp.Timestamp, lp.CurrentLeaderEpoch = tsv, 3
-		lt.Partitions = append(lt.Partitions, lp)
+	// One partition per request: Kafka answers a partition named twice
+	// in one request with INVALID_REQUEST for each mention.
+	listOffsets := func(parts ...kmsg.ListOffsetsRequestTopicPartition) []kmsg.ListOffsetsResponseTopicPartition {
+		lo := kmsg.NewPtrListOffsetsRequest()
+		lo.SetVersion(7)
+		lt := kmsg.NewListOffsetsRequestTopic()
+		lt.Topic = "t1"
+		lt.Partitions = parts
+		lo.Topics = append(lo.Topics, lt)
+		return roundTrip(t, addr, lo).(*kmsg.ListOffsetsResponse).Topics[0].Partitions
 	}
-	stale := kmsg.NewListOffsetsRequestTopicPartition()
-	stale.Timestamp, stale.CurrentLeaderEpoch = -1, 2
-	lt.Partitions = append(lt.Partitions, stale)
-	lo.Topics = append(lo.Topics, lt)
-	got := roundTrip(t, addr, lo).(*kmsg.ListOffsetsResponse)
-	ps0 := got.Topics[0].Partitions
+	var ps0 []kmsg.ListOffsetsResponseTopicPartition
+	for _, q := range []struct {
+		ts    int64
+		epoch int32
+	}{{-1, 3}, {-2, 3}, {-1, 2}} {
+		lp := kmsg.NewListOffsetsRequestTopicPartition()
+		lp.Timestamp, lp.CurrentLeaderEpoch = q.ts, q.epoch
+		ps0 = append(ps0, listOffsets(lp)...)
+	}
 	if ps0[0].ErrorCode != 0 || ps0[0].Offset != 0 || ps0[0].LeaderEpoch != 3 || ps0[1].Offset != 0 ||
 		ps0[2].ErrorCode != kerr.FencedLeaderEpoch.Code {
 		t.Fatalf("list offsets %+v", ps0)
+	}
+	dup := kmsg.NewListOffsetsRequestTopicPartition()
+	dup.Timestamp = -1
+	for _, p := range listOffsets(dup, dup) {
+		if p.ErrorCode != kerr.InvalidRequest.Code || p.Offset != -1 {
+			t.Fatalf("duplicate partition: %+v", p)
+		}
 	}
 }
 

@@ -60,6 +60,7 @@ var errorCodes = []struct {
 	{controller.ErrBrokerNotAvailable, kerr.BrokerNotAvailable},
 	{controller.ErrTopicDeletionDisabled, kerr.TopicDeletionDisabled},
 	{controller.ErrReassignmentInProgress, kerr.ReassignmentInProgress},
+	{controller.ErrNoReassignmentInProgress, kerr.NoReassignmentInProgress},
 	{controller.ErrPreferredLeaderNotAvailable, kerr.PreferredLeaderNotAvailable},
 	{controller.ErrEligibleLeadersNotAvailable, kerr.EligibleLeadersNotAvailable},
 	{controller.ErrElectionNotNeeded, kerr.ElectionNotNeeded},
@@ -73,7 +74,6 @@ var errorCodes = []struct {
 var (
 	errNotController  = errors.New("server: this broker is not the controller")
 	errInvalidRequest = errors.New("server: invalid request")
-	errWrongBroker    = errors.New("broker resources are answered by the broker they name")
 )
 
 // codeOf maps an error to its Kafka code; a *kerr.Error passes through and

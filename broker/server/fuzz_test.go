@@ -17,25 +17,30 @@ import (
 	"github.com/samsa-kafka/samsa/config"
 )
 
+// offlineServer is a broker request layer with real logs and no
+// listener, and a connection to drive it with (conn.handle).
+func offlineServer(tb testing.TB) (*Server, *conn) {
+	lg := logrus.New()
+	lg.SetOutput(io.Discard)
+	entry := logrus.NewEntry(lg)
+	logs, err := log.NewManager([]string{tb.TempDir()}, log.DefaultConfig(), entry)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { logs.Close() })
+	reps := replica.NewManager(1, func() int64 { return 1 }, logs, staticConfigs{}, entry)
+	s := &Server{Deps: Deps{BrokerID: 1, Config: config.DefaultBroker(), Metadata: metadata.New(), Replicas: reps,
+		ProducerIDs: &counterIDs{}, ClusterID: func() string { return "c" }, Authorizer: allowAll{}, Groups: noGroups(), Log: entry}}
+	s.table = s.apis()
+	return s, &conn{s: s, nc: fakeConn{}, listener: "PLAINTEXT", log: entry}
+}
+
 // FuzzHandle feeds arbitrary request frames through the whole request
 // path (header, version check, kmsg decoding, handler) of a broker that
 // leads one partition. Invariant: no panic, and every handler returns
 // within its bounded context.
 func FuzzHandle(f *testing.F) {
-	lg := logrus.New()
-	lg.SetOutput(io.Discard)
-	entry := logrus.NewEntry(lg)
-	logs, err := log.NewManager([]string{f.TempDir()}, log.DefaultConfig(), entry)
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer logs.Close()
-	cfg := config.DefaultBroker()
-	reps := replica.NewManager(1, func() int64 { return 1 }, logs, staticConfigs{}, entry)
-	s := &Server{Deps: Deps{BrokerID: 1, Config: cfg, Metadata: metadata.New(), Replicas: reps,
-		ProducerIDs: &counterIDs{}, ClusterID: func() string { return "c" }, Authorizer: allowAll{}, Log: entry}}
-	s.table = s.apis()
-	c := &conn{s: s, nc: fakeConn{}, listener: "PLAINTEXT", log: entry}
+	s, c := offlineServer(f)
 	// Seeds: one valid request of every API we serve, at its max version.
 	for _, a := range s.table {
 		req := kmsg.RequestForKey(a.key)

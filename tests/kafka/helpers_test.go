@@ -20,12 +20,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/samsa-kafka/samsa/tests/kafkaharness"
+	"github.com/samsa-kafka/samsa/tests/zkharness"
 )
 
 const python3 = "/usr/bin/python3"
@@ -159,12 +158,12 @@ func runToolStdin(t testing.TB, timeout time.Duration, dir string, env []string,
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
 	cmd.SysProcAttr = procAttr()
-	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
+	cmd.Cancel = func() error { return zkharness.KillGroup(cmd.Process.Pid) }
 	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()
 	err := cmd.Run()
 	if cmd.Process != nil {
-		_ = killGroup(cmd.Process.Pid) // anything the tool left in its group
+		_ = zkharness.KillGroup(cmd.Process.Pid) // anything the tool left in its group
 	}
 	res := cmdResult{Stdout: stdout.String(), Stderr: stderr.String()}
 	if ctx.Err() != nil {
@@ -180,18 +179,6 @@ func runToolStdin(t testing.TB, timeout time.Duration, dir string, env []string,
 	}
 	t.Logf("ran %s %s in %v (exit %d)", filepath.Base(name), strings.Join(args, " "), time.Since(start).Round(time.Millisecond), res.Exit)
 	return res
-}
-
-// killGroup SIGKILLs a process group (pid is the group leader).
-func killGroup(pid int) error {
-	if pid <= 0 {
-		return nil
-	}
-	err := syscall.Kill(-pid, syscall.SIGKILL)
-	if errors.Is(err, syscall.ESRCH) {
-		return nil
-	}
-	return err
 }
 
 // testdata is the absolute path of a file under testdata.
@@ -236,60 +223,21 @@ func lines(s string) []string {
 	return strings.Split(s, "\n")
 }
 
-// bgProc is a long-running external command, killed by Kill or cleanup.
+// bgProc is a long-running external tool with its stdout captured.
 type bgProc struct {
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{}
-	err  error
-	once sync.Once
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	*zkharness.Background
+	out *zkharness.SyncBuffer
 }
 
 // startBackground starts a command with its stdout captured (stderr goes to
-// the returned stderr buffer) in its own process group; t.Cleanup kills it.
-func startBackground(t testing.TB, name string, args ...string) (*bgProc, *syncBuffer) {
+// the returned buffer) in its own process group; t.Cleanup kills it.
+func startBackground(t testing.TB, name string, args ...string) (*bgProc, *zkharness.SyncBuffer) {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = t.TempDir()
-	p := &bgProc{cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
-	stderr := &syncBuffer{}
-	cmd.Stdout = p.out
-	cmd.Stderr = stderr
-	cmd.SysProcAttr = procAttr()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", name, err)
-	}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(p.Kill)
-	return p, stderr
-}
-
-// Kill SIGKILLs the process group and waits for the process to be reaped.
-func (p *bgProc) Kill() {
-	p.once.Do(func() {
-		_ = killGroup(p.cmd.Process.Pid)
-		<-p.done
-	})
+	out, stderr := &zkharness.SyncBuffer{}, &zkharness.SyncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, stderr
+	return &bgProc{Background: zkharness.StartBackground(t, cmd), out: out}, stderr
 }
 
 // Stdout is what the process has written so far.

@@ -13,11 +13,10 @@ import (
 )
 
 // kgoSuiteTests are franz-go's pkg/kgo integration tests that need a live
-// broker but neither consumer groups, transactions, share groups nor SASL.
-// Left out because they need the group coordinator (not implemented
-// yet): TestIssue1034 (FindCoordinator v4) and TestConsumeRegex (expects
-// __consumer_offsets to exist).
+// broker, consumer groups included, but neither transactions (TestTxnEtl),
+// share groups (KIP-932) nor SASL.
 var kgoSuiteTests = []string{
+	"TestGroupETL", "TestGroupSimple", "TestIssue1034", "TestConsumeRegex", "TestIssue523",
 	"TestUnknownGroupOffsetFetchPinned", "TestPing",
 	"TestIssue325", "TestConsumeTopicRetrieval", "TestConsumeTopicRetrieval_Many",
 	"TestIssue337", "TestDirectPartitionPurge", "TestIssue434", "TestAddRemovePartitions",

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,8 +30,13 @@ Modes:
   e2e       kafka-e2e-latency (kafka.tools.EndToEndLatency):
               --bootstrap-server H:P --topic T --num-records N [--producer-acks all] [--record-size 100]
               or: broker_list topic num_messages producer_acks message_size_bytes [properties_file]
+  groups    consumer group rebalance time and OffsetCommit throughput:
+              --bootstrap-server H:P [--group-sizes 1,10,50] [--commits N] ...
   compare   (also -compare) start Samsa (coordinator + 1 broker) and kfake and
-            run the same produce, consume and end-to-end workloads on both
+            run the same produce, consume, end-to-end and group workloads on both
+  replication (also -replication) start a 3-broker Samsa cluster and compare
+            produce to RF=3 (acks=all) with RF=1 (acks=all, acks=1), then time
+            leader failover (kill -9, SIGTERM) under an acks=all producer
 
 "kafkaperf <mode> -h" lists a mode's flags. Flags take one or two dashes.
 `
@@ -48,6 +54,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return mainE2E(ctx, rest, stdout, stderr)
 	case "compare":
 		return mainCompare(ctx, rest, stdout, stderr)
+	case "groups", "group":
+		return mainGroups(ctx, rest, stdout, stderr)
+	case "replication", "repl":
+		return mainReplication(ctx, rest, stdout, stderr)
 	case "-h", "--help", "-help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -59,12 +69,15 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-// splitMode finds the mode: -compare anywhere, else the first argument.
+// splitMode finds the mode: -compare or -replication anywhere, else the
+// first argument.
 func splitMode(args []string) (string, []string) {
 	for i, a := range args {
 		switch a {
 		case "-compare", "--compare", "-compare=true", "--compare=true":
 			return "compare", append(append([]string(nil), args[:i]...), args[i+1:]...)
+		case "-replication", "--replication", "-replication=true", "--replication=true":
+			return "replication", append(append([]string(nil), args[:i]...), args[i+1:]...)
 		}
 	}
 	if len(args) == 0 {
@@ -235,8 +248,9 @@ func mainProducer(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 func mainConsumer(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("consumer", "usage: kafkaperf consumer --bootstrap-server H:P (--topic T | --include REGEX) --messages N [flags]\n\n"+
-		"kafka-consumer-perf-test on franz-go: the CSV header and one line on stdout. Without --group the\n"+
-		"partitions are assigned directly (Samsa has no group coordinator yet); rebalance.time.ms is then 0.\n\nFlags:\n", stderr)
+		"kafka-consumer-perf-test on franz-go: the CSV header and one line on stdout. With --group the consumer\n"+
+		"joins that group (rebalance.time.ms is the time until its first assignment); without, unlike Kafka's\n"+
+		"tool, it assigns itself every partition and rebalance.time.ms is 0.\n\nFlags:\n", stderr)
 	var cfg ConsumerConfig
 	bootstrap := fs.String("bootstrap-server", "", "the server(s) to connect to (required)")
 	fs.StringVar(&cfg.Topic, "topic", "", "the topic to consume from")
@@ -401,8 +415,9 @@ func mainCompare(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs := newFlagSet("compare", "usage: kafkaperf -compare [flags]\n\n"+
 		"Starts Samsa (coordinator + one broker, fresh temporary directories) and franz-go's kfake (in this\n"+
 		"process, in memory), both on 127.0.0.1, and runs the same workloads on each, one server at a time:\n"+
-		"produce throughput per record size (acks=all), consume throughput of what was produced, and\n"+
-		"end-to-end latency. Prints one line per server and a samsa/kfake ratio line per workload.\n"+
+		"produce throughput per record size (acks=all), consume throughput of what was produced,\n"+
+		"end-to-end latency, and consumer groups (rebalance time for N members and for one more joining,\n"+
+		"OffsetCommit throughput). Prints one line per server and a samsa/kfake ratio line per workload.\n"+
 		"With -addr it benchmarks running servers instead.\n\nFlags:\n", stderr)
 	var cfg CompareConfig
 	var addrs addrList
@@ -416,6 +431,7 @@ func mainCompare(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	kinds := fs.String("workloads", strings.Join(AllKinds, ","), "workloads: "+strings.Join(AllKinds, ",")+" or all")
 	fs.Var(&props, "producer-props", "producer properties k=v over the defaults ("+ProducerDefaults.String()+")")
 	fs.DurationVar(&cfg.ConsumeTimeout, "consume-timeout", 10*time.Second, "consume: give up after this long without a record")
+	groupSizes := groupFlags(fs, &cfg)
 	brokerBin := fs.String("broker-bin", "", "prebuilt broker binary (default: $"+envBrokerBin+" or go build ./broker)")
 	coordBin := fs.String("coordinator-bin", "", "prebuilt coordinator binary (default: $"+envCoordinatorBin+" or go build ./coordinator)")
 	asJSON := fs.Bool("json", false, "write the report as JSON")
@@ -431,6 +447,9 @@ func mainCompare(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	if cfg.Kinds, err = ParseKinds(*kinds); err != nil {
 		return usageErr(stderr, fs, "-workloads: %v", err)
+	}
+	if err := groupSizes(); err != nil {
+		return usageErr(stderr, fs, "%v", err)
 	}
 	if cfg.Props, err = ParseProps(props); err != nil {
 		return usageErr(stderr, fs, "-producer-props: %v", err)
@@ -490,9 +509,15 @@ func mainCompare(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 	}
 
+	return runAndReport(ctx, cfg, targets, *asJSON, stdout, stderr)
+}
+
+// runAndReport runs the comparison and writes its report.
+func runAndReport(ctx context.Context, cfg CompareConfig, targets []Target, asJSON bool, stdout, stderr io.Writer) int {
 	rep, runErr := Run(ctx, cfg, targets)
 	if rep != nil && len(rep.Results) > 0 {
-		if *asJSON {
+		var err error
+		if asJSON {
 			err = rep.WriteJSON(stdout)
 		} else {
 			err = rep.WriteText(stdout)
@@ -512,4 +537,69 @@ func mainCompare(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 	}
 	return 0
+}
+
+// groupFlags registers the group workloads' flags on fs; the returned
+// function finishes parsing them into cfg and checks them.
+func groupFlags(fs *flag.FlagSet, cfg *CompareConfig) func() error {
+	sizes := fs.String("group-sizes", "1,10,50", "groups: members per group of the join workloads")
+	fs.IntVar(&cfg.GroupRuns, "group-runs", 5, "groups: runs per join workload, each in a fresh group (median and max reported)")
+	fs.IntVar(&cfg.GroupPartitions, "group-partitions", 64, "groups: partitions of the group topic")
+	fs.StringVar(&cfg.GroupBalancer, "group-balancer", "cooperative-sticky", "groups: the members' balancer: "+strings.Join(GroupBalancerNames(), ", "))
+	fs.DurationVar(&cfg.Heartbeat, "heartbeat", 100*time.Millisecond, "groups: the members' heartbeat.interval.ms")
+	fs.Int64Var(&cfg.Commits, "commits", 0, "groups: OffsetCommit requests per commit workload (0: run for -duration)")
+	fs.IntVar(&cfg.CommitBatch, "commit-batch", 50, "groups: partitions per request of the batch commit workload (1: none)")
+	fs.IntVar(&cfg.Committers, "committers", 8, "groups: members committing concurrently in the concurrent commit workload (1: none)")
+	return func() error {
+		var err error
+		if cfg.GroupSizes, err = ParseGroupSizes(*sizes); err != nil {
+			return fmt.Errorf("-group-sizes: %v", err)
+		}
+		if cfg.GroupRuns <= 0 || cfg.GroupPartitions <= 0 || cfg.Heartbeat <= 0 || cfg.CommitBatch <= 0 || cfg.Committers <= 0 {
+			return errors.New("-group-runs, -group-partitions, -heartbeat, -commit-batch and -committers must be positive")
+		}
+		if max(slices.Max(cfg.GroupSizes)+1, cfg.CommitBatch, cfg.Committers) > cfg.GroupPartitions {
+			return fmt.Errorf("-group-partitions %d: want at least one partition per member (largest group + 1) and -commit-batch",
+				cfg.GroupPartitions)
+		}
+		return cfg.validateGroups()
+	}
+}
+
+func mainGroups(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("groups", "usage: kafkaperf groups --bootstrap-server H:P [flags]\n\n"+
+		"Consumer group workloads against a running server: join-N starts N franz-go members in a fresh group\n"+
+		"and times until every partition is assigned and the group is Stable, join-N+1 times one more member\n"+
+		"joining it; the commit workloads send synchronous OffsetCommit requests in a loop. The topic\n"+
+		"(kafkabench-groups-<suffix>) is created and deleted afterwards. -compare runs the same against Samsa\n"+
+		"and kfake side by side.\n\nFlags:\n", stderr)
+	var cfg CompareConfig
+	bootstrap := fs.String("bootstrap-server", "", "the server(s) to connect to (required)")
+	fs.DurationVar(&cfg.Duration, "duration", 5*time.Second, "commit workloads: measured time each (unless --commits)")
+	fs.DurationVar(&cfg.Warmup, "warmup", time.Second, "commit workloads: untimed commits first (0: none)")
+	finish := groupFlags(fs, &cfg)
+	asJSON := fs.Bool("json", false, "write the report as JSON")
+	quiet := fs.Bool("q", false, "no progress lines on stderr")
+	set, code, ok := parse(fs, args, stderr)
+	if !ok {
+		return code
+	}
+	if !set["bootstrap-server"] {
+		return usageErr(stderr, fs, "--bootstrap-server is required")
+	}
+	if err := finish(); err != nil {
+		return usageErr(stderr, fs, "%v", err)
+	}
+	if cfg.Duration <= 0 || cfg.Warmup < 0 {
+		return usageErr(stderr, fs, "--duration must be positive, --warmup not negative")
+	}
+	var addrs addrList
+	if err := addrs.Set("server=" + *bootstrap); err != nil {
+		return usageErr(stderr, fs, "--bootstrap-server: %v", err)
+	}
+	cfg.Kinds, cfg.Progress = []string{KindGroups}, stderr
+	if *quiet {
+		cfg.Progress = io.Discard
+	}
+	return runAndReport(ctx, cfg, addrs, *asJSON, stdout, stderr)
 }

@@ -27,7 +27,7 @@ const (
 
 // AllKinds is every workload kind, in run order (consume reads what
 // produce wrote).
-var AllKinds = []string{KindProduce, KindConsume, KindE2E}
+var AllKinds = []string{KindProduce, KindConsume, KindE2E, KindGroups}
 
 // CompareConfig is one side-by-side comparison.
 type CompareConfig struct {
@@ -41,6 +41,16 @@ type CompareConfig struct {
 	Props Props `json:"producer_props,omitempty"`
 	// ConsumeTimeout is the consumer's --timeout (default 10s).
 	ConsumeTimeout time.Duration `json:"consume_timeout"`
+
+	// Group workloads (KindGroups), see groups.go.
+	GroupSizes      []int         `json:"group_sizes,omitempty"`        // join-N: members per group (default 1, 10, 50)
+	GroupRuns       int           `json:"group_runs,omitempty"`         // join-N: runs, each in a fresh group (default 5)
+	GroupPartitions int           `json:"group_partitions,omitempty"`   // partitions of the group topic (default 64)
+	GroupBalancer   string        `json:"group_balancer,omitempty"`     // default cooperative-sticky, kgo's default
+	Heartbeat       time.Duration `json:"heartbeat_interval,omitempty"` // members' heartbeat.interval.ms (default 100ms)
+	Commits         int64         `json:"commits,omitempty"`            // requests per commit workload (0: for Duration)
+	CommitBatch     int           `json:"commit_batch,omitempty"`       // partitions per request of the batch workload (default 50)
+	Committers      int           `json:"committers,omitempty"`         // members committing concurrently (default 8)
 
 	// Progress receives one line per step; with Verbose also the perf
 	// tools' own output lines.
@@ -67,6 +77,9 @@ func (c *CompareConfig) defaults() {
 	if c.ConsumeTimeout <= 0 {
 		c.ConsumeTimeout = 10 * time.Second
 	}
+	if c.hasGroups() {
+		c.groupDefaults()
+	}
 }
 
 // ParseKinds parses a comma-separated list of workload kinds ("all" for
@@ -81,7 +94,7 @@ func ParseKinds(s string) ([]string, error) {
 			for _, k := range AllKinds {
 				want[k] = true
 			}
-		case f == KindProduce || f == KindConsume || f == KindE2E:
+		case f == KindProduce || f == KindConsume || f == KindE2E || f == KindGroups:
 			want[f] = true
 		default:
 			return nil, fmt.Errorf("unknown workload %q (want some of %s)", f, strings.Join(AllKinds, ","))
@@ -143,6 +156,8 @@ type workload struct {
 	Name, Kind string
 	Size       int
 	topic      string // logical topic name
+	Members    int    // group workloads: members (join: N, commit: committers)
+	Batch      int    // commit: partitions per request
 }
 
 const warmupTopic = "kafkabench-warmup"
@@ -157,6 +172,8 @@ func (c *CompareConfig) workloads() []workload {
 			}
 		case KindE2E:
 			out = append(out, workload{Name: k + "-" + SizeName(c.E2ESize), Kind: k, Size: c.E2ESize, topic: "kafkabench-e2e"})
+		case KindGroups:
+			out = append(out, c.groupWorkloads()...)
 		}
 	}
 	return out
@@ -169,7 +186,7 @@ func (c CompareConfig) Topics() []string {
 	seen := map[string]bool{warmupTopic: true}
 	out := []string{warmupTopic}
 	for _, w := range c.workloads() {
-		if !seen[w.topic] {
+		if w.topic != "" && !seen[w.topic] {
 			seen[w.topic] = true
 			out = append(out, w.topic)
 		}
@@ -196,6 +213,14 @@ type Result struct {
 	// CPU used during the run, in % of one core (-1: unknown).
 	ClientCPU float64 `json:"client_cpu_pct"`
 	ServerCPU float64 `json:"server_cpu_pct"`
+
+	// Group workloads. join and join+1: Records is the number of runs,
+	// Latency their distribution (P50 the median), RunsMs each run's time;
+	// commit: Records is OffsetCommit requests, RecordsPerSec requests/s,
+	// Latency request to response.
+	Members    int       `json:"members,omitempty"`    // join: N; commit: concurrent committers
+	Partitions int       `json:"partitions,omitempty"` // commit: partitions per request
+	RunsMs     []float64 `json:"runs_ms,omitempty"`
 }
 
 // Ratio compares two servers on one workload.
@@ -205,6 +230,10 @@ type Ratio struct {
 	Den        string  `json:"den"`
 	Throughput float64 `json:"throughput"`    // Num/Den of records/s (higher: Num is faster)
 	P99        float64 `json:"p99,omitempty"` // Num/Den of p99 latency (lower: Num is faster); 0: no latency
+	// Join workloads: Num/Den of the median and of the maximum time
+	// (lower: Num is faster); Throughput is then 0.
+	Median float64 `json:"median,omitempty"`
+	Max    float64 `json:"max,omitempty"`
 }
 
 // Check is one of the issue's targets, judged on this run.
@@ -255,6 +284,8 @@ type bench struct {
 	t      Target
 	adm    *kgo.Client
 	topics map[string]string // logical -> actual name
+	// groupTopicID is the id of topics[groupTopic].
+	groupTopicID [16]byte
 }
 
 func (b *bench) progress(format string, args ...any) {
@@ -298,6 +329,10 @@ func (b *bench) setup(ctx context.Context, topics []string) error {
 		if _, err := endOffsets(ctx, adm, name); err != nil {
 			return err
 		}
+	}
+	if b.cfg.hasGroups() {
+		// Created by Run with GroupPartitions partitions.
+		b.topics[groupTopic] = groupTopic + suffix
 	}
 	return nil
 }
@@ -423,15 +458,33 @@ func (b *bench) run(ctx context.Context, w workload, messages int64, warm bool, 
 }
 
 func (r *Result) brief() string {
+	switch r.Kind {
+	case KindJoin, KindJoinOne:
+		s := "no runs"
+		if l := r.Latency; l != nil {
+			s = fmt.Sprintf("median %.1f ms  max %.1f ms  (%d runs)", l.P50, l.Max, r.Records)
+		}
+		return s + r.errorsBrief()
+	case KindCommit:
+		s := fmt.Sprintf("%.0f commits/s", r.RecordsPerSec)
+		if l := r.Latency; l != nil {
+			s += fmt.Sprintf("  p50 %.3f ms  p99 %.3f ms", l.P50, l.P99)
+		}
+		return s + fmt.Sprintf("  (%d requests, %d partition(s) each, in %.2fs)", r.Records, r.Partitions, r.Seconds) + r.errorsBrief()
+	}
 	s := fmt.Sprintf("%.0f records/s  %.2f MB/s", r.RecordsPerSec, r.MBPerSec)
 	if r.Latency != nil {
 		s += fmt.Sprintf("  p50 %.3f ms  p99 %.3f ms", r.Latency.P50, r.Latency.P99)
 	}
 	s += fmt.Sprintf("  (%d records in %.2fs)", r.Records, r.Seconds)
+	return s + r.errorsBrief()
+}
+
+func (r *Result) errorsBrief() string {
 	if r.Errors > 0 {
-		s += fmt.Sprintf("  %d errors, first: %s", r.Errors, r.FirstError)
+		return fmt.Sprintf("  %d errors, first: %s", r.Errors, r.FirstError)
 	}
-	return s
+	return ""
 }
 
 // Run runs every workload of cfg on every target. Per workload the
@@ -443,6 +496,11 @@ func Run(ctx context.Context, cfg CompareConfig, targets []Target) (rep *Report,
 	_, peff, _, perr := producerOpts(cfg.Props)
 	if perr != nil {
 		return nil, perr
+	}
+	if cfg.hasGroups() {
+		if err := cfg.validateGroups(); err != nil {
+			return nil, err
+		}
 	}
 	rep = &Report{
 		Start: time.Now(), Config: cfg, Servers: targets, Producer: peff,
@@ -473,6 +531,11 @@ func Run(ctx context.Context, cfg CompareConfig, targets []Target) (rep *Report,
 		if err := b.setup(ctx, cfg.Topics()); err != nil {
 			return rep, fmt.Errorf("%s: %w", b.t.Name, err)
 		}
+		if cfg.hasGroups() {
+			if err := b.setupGroups(ctx); err != nil {
+				return rep, fmt.Errorf("%s: %w", b.t.Name, err)
+			}
+		}
 	}
 	for i, w := range cfg.workloads() {
 		order := append([]*bench(nil), benches...)
@@ -498,6 +561,17 @@ func Run(ctx context.Context, cfg CompareConfig, targets []Target) (rep *Report,
 			}
 		}
 		for _, b := range order {
+			if isGroupKind(w.Kind) {
+				res, err := b.measureGroup(ctx, w)
+				rep.Results = append(rep.Results, res...)
+				for _, r := range res {
+					b.progress("%-13s %-6s %s", r.Workload, b.t.Name, r.brief())
+				}
+				if err != nil {
+					return rep, fmt.Errorf("%s on %s: %w", w.Name, b.t.Name, err)
+				}
+				continue
+			}
 			res, err := b.measure(ctx, w, messages)
 			if err != nil {
 				return rep, fmt.Errorf("%s on %s: %w", w.Name, b.t.Name, err)
@@ -531,20 +605,32 @@ func ratios(rep *Report) []Ratio {
 	}
 	var out []Ratio
 	for _, w := range rep.Config.workloads() {
-		a, b := rep.Lookup(w.Name, num), rep.Lookup(w.Name, den)
-		if a == nil || b == nil {
-			continue
+		for _, name := range w.resultNames() {
+			a, b := rep.Lookup(name, num), rep.Lookup(name, den)
+			if a == nil || b == nil {
+				continue
+			}
+			out = append(out, ratio(name, num, den, a, b))
 		}
-		r := Ratio{Workload: w.Name, Num: num, Den: den}
-		if b.RecordsPerSec > 0 {
-			r.Throughput = a.RecordsPerSec / b.RecordsPerSec
-		}
-		if a.Latency != nil && b.Latency != nil && b.Latency.P99 > 0 {
-			r.P99 = a.Latency.P99 / b.Latency.P99
-		}
-		out = append(out, r)
 	}
 	return out
+}
+
+func ratio(workload, num, den string, a, b *Result) Ratio {
+	r := Ratio{Workload: workload, Num: num, Den: den}
+	if a.Kind == KindJoin || a.Kind == KindJoinOne {
+		if a.Latency != nil && b.Latency != nil && b.Latency.P50 > 0 && b.Latency.Max > 0 {
+			r.Median, r.Max = a.Latency.P50/b.Latency.P50, a.Latency.Max/b.Latency.Max
+		}
+		return r
+	}
+	if b.RecordsPerSec > 0 {
+		r.Throughput = a.RecordsPerSec / b.RecordsPerSec
+	}
+	if a.Latency != nil && b.Latency != nil && b.Latency.P99 > 0 {
+		r.P99 = a.Latency.P99 / b.Latency.P99
+	}
+	return r
 }
 
 // E2ETargetP99 is the issue's end-to-end target for Samsa on loopback.

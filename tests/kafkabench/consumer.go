@@ -18,9 +18,9 @@ type ConsumerConfig struct {
 	Include  string // --include: a regular expression of topics, instead of Topic
 	Messages int64  // --messages
 	// Group (--group) consumes in a consumer group, with rebalance time
-	// measured. Unlike Kafka's tool, which always joins a group, the
-	// default ("") assigns every partition directly: Samsa's broker has
-	// no group coordinator yet.
+	// (until the first assignment) measured. Unlike Kafka's tool, which
+	// always joins a group, the default ("") assigns every partition
+	// directly, which keeps the consume comparison about fetching alone.
 	Group      string
 	FetchSize  int32         // --fetch-size: max.partition.fetch.bytes (default 1 MiB)
 	FromLatest bool          // --from-latest: start at the log end, not the start

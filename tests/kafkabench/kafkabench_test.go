@@ -154,6 +154,17 @@ func TestSmoke(t *testing.T) {
 			if want := float64(records*100) / (1 << 20); c[0] < want-0.0001 || c[0] > want+0.0001 {
 				t.Errorf("data.consumed.in.MB = %v, want %.4f", c[0], want)
 			}
+			// In a consumer group: the same line, rebalance.time.ms measured.
+			out, _ = run(t, "consumer", "--bootstrap-server", tg.Bootstrap, "--topic", topic, "--messages", fmt.Sprint(records), "--group", "smoke-"+tg.Name)
+			lines = strings.Split(strings.TrimSpace(out), "\n")
+			if len(lines) != 2 || lines[0] != ConsumerHeader {
+				t.Fatalf("--group: want the header and one line, got:\n%s", out)
+			}
+			if f := strings.Split(lines[1], ", "); len(f) != 10 {
+				t.Errorf("--group: bad CSV line %q", lines[1])
+			} else if c := floats(t, f[2:]); c[2] != records || c[4] < 0 || c[5] < 0 {
+				t.Errorf("--group: implausible consumer line %q", lines[1])
+			}
 			out, _ = run(t, "consumer", "--bootstrap-server", tg.Bootstrap, "--topic", topic, "--messages", fmt.Sprint(records),
 				"--show-detailed-stats", "--reporting-interval", "1")
 			lines = strings.Split(strings.TrimSpace(out), "\n")
@@ -192,6 +203,15 @@ func TestSmoke(t *testing.T) {
 			if !strings.Contains(errOut, "300 round trips") {
 				t.Errorf("no precise summary on stderr")
 			}
+
+			// Groups: one member, then a second; a few commits each way.
+			out, _ = run(t, "groups", "--bootstrap-server", tg.Bootstrap, "--group-sizes", "1", "--group-runs", "1", "--group-partitions", "4",
+				"--commits", "20", "--warmup", "0", "--commit-batch", "2", "--committers", "2", "-q")
+			for _, w := range []string{"join-1", "join-1+1", "commit-1p", "commit-2p", "commit-2x1p"} {
+				if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(w) + ` +server +\d`).MatchString(out) {
+					t.Errorf("groups: no %s line", w)
+				}
+			}
 		})
 	}
 	if el := time.Since(start); el > 15*time.Second {
@@ -205,7 +225,8 @@ func TestCompareSmoke(t *testing.T) {
 	kafkaharness.BrokerBinary(t)
 	zkharness.SamsaBinary(t)
 	start := time.Now()
-	out, _ := run(t, "-compare", "-duration", "300ms", "-warmup", "100ms", "-json", "-v")
+	out, _ := run(t, "-compare", "-duration", "300ms", "-warmup", "100ms", "-json", "-v",
+		"-group-sizes", "2", "-group-runs", "1", "-group-partitions", "4", "-commits", "100", "-committers", "2", "-commit-batch", "4")
 	var rep Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("decoding the JSON report: %v", err)
@@ -237,11 +258,32 @@ func TestCompareSmoke(t *testing.T) {
 			t.Errorf("%s: samsa consumed %d records, kfake %d: want the same count", w, a.Records, b.Records)
 		}
 	}
-	if len(rep.Ratios) != len(names) {
+	groups := []string{"join-2", "join-2+1", "commit-1p", "commit-4p", "commit-2x1p"}
+	for _, w := range groups {
+		for _, s := range AllServers {
+			r := rep.Lookup(w, s)
+			switch {
+			case r == nil:
+				t.Errorf("%s on %s: no result", w, s)
+			case r.Errors != 0 || r.Latency == nil || r.Latency.P50 <= 0 || r.Latency.Max < r.Latency.P50:
+				t.Errorf("%s on %s: implausible %+v", w, s, *r)
+			case r.Kind == KindCommit && (r.Records != 100 || r.RecordsPerSec <= 0):
+				t.Errorf("%s on %s: %d commits at %.0f/s, want 100", w, s, r.Records, r.RecordsPerSec)
+			case r.Kind != KindCommit && (r.Records != 1 || len(r.RunsMs) != 1):
+				t.Errorf("%s on %s: %d runs %v, want 1", w, s, r.Records, r.RunsMs)
+			}
+		}
+	}
+	if len(rep.Ratios) != len(names)+len(groups) {
 		t.Errorf("ratios = %+v", rep.Ratios)
 	}
 	for _, ra := range rep.Ratios {
-		if ra.Throughput <= 0 || (!strings.HasPrefix(ra.Workload, "consume") && ra.P99 <= 0) {
+		switch {
+		case strings.HasPrefix(ra.Workload, "join"):
+			if ra.Median <= 0 || ra.Max <= 0 {
+				t.Errorf("ratio %+v", ra)
+			}
+		case ra.Throughput <= 0 || (!strings.HasPrefix(ra.Workload, "consume") && ra.P99 <= 0):
 			t.Errorf("ratio %+v", ra)
 		}
 	}
@@ -252,14 +294,19 @@ func TestCompareSmoke(t *testing.T) {
 	if err := rep.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range names {
-		if !regexp.MustCompile(`\n` + w + ` +samsa/kfake throughput x\d+\.\d\d`).MatchString(text.String()) {
+	for _, w := range append(names, groups...) {
+		re := `\n` + regexp.QuoteMeta(w) + ` +samsa/kfake throughput x\d+\.\d\d`
+		if strings.HasPrefix(w, "join") {
+			re = `\n` + regexp.QuoteMeta(w) + ` +samsa/kfake time: median x\d+\.\d\d  max x\d+\.\d\d\n`
+		}
+		if !regexp.MustCompile(re).MatchString(text.String()) {
 			t.Errorf("text report has no %s ratio line", w)
 		}
 	}
 	t.Logf("report:\n%s", text.String())
-	if el := time.Since(start); el > 15*time.Second {
-		t.Errorf("compare smoke run took %v, budget 15s", el)
+	// About 10 s for produce, consume and e2e, 3 s for the group workloads.
+	if el := time.Since(start); el > 20*time.Second {
+		t.Errorf("compare smoke run took %v, budget 20s", el)
 	}
 }
 
@@ -374,6 +421,16 @@ func TestBadFlags(t *testing.T) {
 		{"-compare", "-sizes", "big"},
 		{"-compare", "-sizes", "1024,1KiB"},
 		{"-compare", "extra"},
+		{"-compare", "-group-sizes", "0"},
+		{"-compare", "-group-sizes", "64"}, // more members than partitions
+		{"-compare", "-group-balancer", "frobnicate"},
+		{"-compare", "-commit-batch", "100"},
+		{"replication", "-signals", "hup"},
+		{"replication", "-workloads", "consume"},
+		{"-replication", "-session-timeout", "30s"},
+		{"replication", "-producer-props", "acks=all,enable.idempotence=true"}, // the acks=1 variant cannot be idempotent
+		{"groups"},
+		{"groups", "--bootstrap-server", "127.0.0.1:1", "--group-runs", "0"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := Main(context.Background(), args, &stdout, &stderr); code != 2 {
@@ -412,14 +469,61 @@ func TestTextReport(t *testing.T) {
 	}
 }
 
+func TestGroupReport(t *testing.T) {
+	if l := runsLatency([]float64{5, 1, 4, 2}); l.P50 != 3 || l.Max != 5 || l.Mean != 3 || l.Count != 4 || l.P99 != 5 {
+		t.Errorf("runsLatency = %+v", l)
+	}
+	if l := runsLatency([]float64{7, 1, 3}); l.P50 != 3 || l.Max != 7 {
+		t.Errorf("runsLatency = %+v", l)
+	}
+	cfg := CompareConfig{Kinds: []string{KindGroups}, GroupSizes: []int{10}, CommitBatch: 1, Committers: 1}
+	cfg.defaults()
+	rep := &Report{
+		Config:  cfg,
+		Host:    Host{CPUs: 2},
+		Servers: []Target{{Name: ServerSamsa}, {Name: ServerKfake, InProcess: true}},
+		Results: []Result{
+			{Workload: "join-10", Kind: KindJoin, Server: ServerSamsa, Records: 2, RunsMs: []float64{20, 40}, Latency: &Latency{P50: 30, Max: 40}},
+			{Workload: "join-10+1", Kind: KindJoinOne, Server: ServerSamsa, Records: 2, RunsMs: []float64{200, 200}, Latency: &Latency{P50: 200, Max: 200}},
+			{Workload: "join-10", Kind: KindJoin, Server: ServerKfake, Records: 2, RunsMs: []float64{10, 20}, Latency: &Latency{P50: 15, Max: 20}},
+			{Workload: "join-10+1", Kind: KindJoinOne, Server: ServerKfake, Records: 2, RunsMs: []float64{100, 400}, Latency: &Latency{P50: 250, Max: 400}},
+			{Workload: "commit-1p", Kind: KindCommit, Server: ServerSamsa, RecordsPerSec: 500, Partitions: 1, Latency: &Latency{P50: 1, P99: 2}},
+			{Workload: "commit-1p", Kind: KindCommit, Server: ServerKfake, RecordsPerSec: 1000, Partitions: 1, Latency: &Latency{P50: 1, P99: 4}},
+		},
+	}
+	rep.Ratios = ratios(rep)
+	rep.Checks = checks(rep)
+	if len(rep.Checks) != 0 || len(rep.Ratios) != 3 {
+		t.Errorf("checks %+v, ratios %+v", rep.Checks, rep.Ratios)
+	}
+	var b bytes.Buffer
+	if err := rep.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"join-10    samsa/kfake time: median x2.00  max x2.00\n",
+		"join-10+1  samsa/kfake time: median x0.80  max x0.50\n",
+		"commit-1p  samsa/kfake throughput x0.50  p99 x0.50\n",
+		"\njoin-10    samsa        30.0    40.0 ",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("text report lacks %q:\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "records/s") {
+		t.Errorf("a groups-only report has the produce table:\n%s", b.String())
+	}
+}
+
 // BenchmarkBroker is a short version of the comparison: every workload
-// for -kafkabench.duration (default 2s) per server, reported as
-// <server>-<workload>-records/s (and e2e p99) metrics, with the ratio
-// lines and the full table in the log. One run is the whole comparison:
+// for -kafkabench.duration (default 2s) per server (group joins: 3 runs),
+// reported as <server>-<workload>-records/s (commits/s for commits,
+// median-ms for group joins, and e2e p99) metrics, with the ratio lines
+// and the full table in the log. One run is the whole comparison:
 //
 //	go test ./tests/kafkabench -run '^$' -bench Broker -benchtime=1x
 func BenchmarkBroker(b *testing.B) {
-	cfg := CompareConfig{Duration: *benchDuration, Warmup: *benchWarmup}
+	cfg := CompareConfig{Duration: *benchDuration, Warmup: *benchWarmup, GroupRuns: 3}
 	targets := StartServers(b, AllServers, cfg.Topics())
 	b.ResetTimer()
 	rep, err := Run(context.Background(), cfg, targets)
@@ -428,7 +532,17 @@ func BenchmarkBroker(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, r := range rep.Results {
-		b.ReportMetric(r.RecordsPerSec, fmt.Sprintf("%s-%s-records/s", r.Server, r.Workload))
+		switch r.Kind {
+		case KindJoin, KindJoinOne:
+			if r.Latency == nil {
+				continue
+			}
+			b.ReportMetric(r.Latency.P50, fmt.Sprintf("%s-%s-median-ms", r.Server, r.Workload))
+		case KindCommit:
+			b.ReportMetric(r.RecordsPerSec, fmt.Sprintf("%s-%s-commits/s", r.Server, r.Workload))
+		default:
+			b.ReportMetric(r.RecordsPerSec, fmt.Sprintf("%s-%s-records/s", r.Server, r.Workload))
+		}
 		if r.Kind == KindE2E && r.Latency != nil {
 			b.ReportMetric(r.Latency.P99, fmt.Sprintf("%s-%s-p99-ms", r.Server, r.Workload))
 		}
@@ -440,4 +554,59 @@ func BenchmarkBroker(b *testing.B) {
 	var text bytes.Buffer
 	_ = rep.WriteText(&text)
 	b.Logf("\n%s", text.String())
+}
+
+// TestReplicationSmoke runs the replication workload with tiny counts:
+// a 3-broker cluster, each produce variant for 200 ms (paced too, a 1 MB
+// producer buffer so that flushing is quick), one
+// failover per signal with a 2 s ZooKeeper session, and checks the JSON
+// report and the text report's ratio lines.
+func TestReplicationSmoke(t *testing.T) {
+	kafkaharness.BrokerBinary(t)
+	zkharness.SamsaBinary(t)
+	out, _ := run(t, "replication", "-duration", "200ms", "-warmup", "0", "-sizes", "100", "-paced-rate", "2000", "-producer-props", "buffer.memory=1048576",
+		"-failovers", "1", "-steady", "200ms", "-failover-rate", "500", "-session-timeout", "2s", "-json")
+	var rep ReplReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("decoding the JSON report: %v", err)
+	}
+	for _, w := range []string{"produce-100B", "paced-100B"} {
+		for _, v := range replVariants {
+			r := rep.lookup(w, v.Name)
+			switch {
+			case r == nil:
+				t.Errorf("%s %s: no result", w, v.Name)
+			case r.Records <= 0 || r.RecordsPerSec <= 0 || r.Errors != 0 || r.Latency == nil || r.Latency.P50 <= 0 || r.Latency.P999 < r.Latency.P50:
+				t.Errorf("%s %s: implausible %+v", w, v.Name, *r)
+			}
+		}
+	}
+	if len(rep.Ratios) != 4 {
+		t.Errorf("ratios = %+v, want 2 per workload", rep.Ratios)
+	}
+	for _, ra := range rep.Ratios {
+		if ra.Num != replVariants[0].Name || ra.Throughput <= 0 || ra.P99 <= 0 {
+			t.Errorf("ratio %+v", ra)
+		}
+	}
+	if len(rep.Failovers) != 2 {
+		t.Fatalf("failovers = %+v, want one per signal", rep.Failovers)
+	}
+	for i, f := range rep.Failovers {
+		if f.Signal != AllSignals[i] || f.NewLeader < 0 || f.NewLeader == f.OldLeader || f.LeaderMs < f.FirstLeaderMs ||
+			f.FirstLeaderMs <= 0 || f.MaxGapMs <= 0 || f.Acked <= 0 || f.Errors != 0 || f.RejoinMs <= 0 {
+			t.Errorf("failover %+v", f)
+		}
+	}
+	var text bytes.Buffer
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for _, re := range []string{`\nproduce-100B +RF3/RF1 \(acks=all both\) throughput x\d+\.\d\d  p99 x\d+\.\d\d\n`,
+		`\npaced-100B +RF3 acks=all / RF1 acks=1 throughput x\d+\.\d\d`, `\nkill -9 +1 +\d+ / \d+ +\d+ / \d+ +0\n`, `\nSIGTERM +1 `} {
+		if !regexp.MustCompile(re).MatchString(text.String()) {
+			t.Errorf("text report does not match %s", re)
+		}
+	}
+	t.Logf("report:\n%s", text.String())
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"sort"
 	"strconv"
@@ -233,6 +234,11 @@ func producerOpts(user Props) (opts []kgo.Opt, eff Props, warns []string, err er
 			}
 			opts = append(opts, kgo.RecordRetries(int(n)))
 			eff[k] = v
+		case "retry.backoff.ms", "retry.backoff.max.ms":
+			if _, err := parseInt(k, v, 10, math.MaxInt32); err != nil {
+				return nil, nil, nil, err
+			}
+			eff[k] = v // applied below, together
 		case "transactional.id":
 			return nil, nil, nil, fmt.Errorf("transactional.id: transactions are not supported by this tool")
 		default:
@@ -241,7 +247,40 @@ func producerOpts(user Props) (opts []kgo.Opt, eff Props, warns []string, err er
 			}
 		}
 	}
+	if v, ok := p["retry.backoff.ms"]; ok || p["retry.backoff.max.ms"] != "" {
+		if !ok {
+			v = "100" // Java's default
+		}
+		opts = append(opts, retryBackoffOpts(v, p["retry.backoff.max.ms"])...)
+	}
 	return opts, eff, warns, nil
+}
+
+// retryBackoffOpts maps the Java producer's retry.backoff.ms and
+// retry.backoff.max.ms (Kafka 3.7+: exponential from the first to the
+// second, 20% jitter; default max 1000) onto franz-go. Java also uses
+// retry.backoff.ms as the least time between metadata refreshes, which is
+// franz-go's MetadataMinAge (default 5 s): after a leader change it
+// decides how soon the client looks for the new leader. Only applied when
+// either is given (the replication workload does), so the other modes
+// keep franz-go's behaviour. Both values were checked by the caller.
+func retryBackoffOpts(base, maxMs string) []kgo.Opt {
+	b, _ := strconv.ParseInt(base, 10, 64)
+	m := int64(1000)
+	if maxMs != "" {
+		m, _ = strconv.ParseInt(maxMs, 10, 64)
+	}
+	m = max(m, b)
+	backoff := func(tries int) time.Duration {
+		d := b
+		for i := 1; i < tries && d < m; i++ {
+			d *= 2
+		}
+		d = min(d, m)
+		jitter := 0.8 + 0.4*rand.Float64()
+		return time.Duration(float64(d) * jitter * float64(time.Millisecond))
+	}
+	return []kgo.Opt{kgo.RetryBackoffFn(backoff), kgo.MetadataMinAge(time.Duration(b) * time.Millisecond)}
 }
 
 // ConsumerDefaults are the Java consumer defaults the perf tools rely on.

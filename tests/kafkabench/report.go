@@ -4,14 +4,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
 // WriteJSON writes the report as indented JSON.
-func (r *Report) WriteJSON(w io.Writer) error {
+func (r *Report) WriteJSON(w io.Writer) error { return writeJSON(w, r) }
+
+// writeJSON writes v as indented JSON (every report's -json output).
+func writeJSON(w io.Writer, v any) error {
 	e := json.NewEncoder(w)
 	e.SetIndent("", "  ")
-	return e.Encode(r)
+	return e.Encode(v)
 }
 
 // WriteText writes the human-readable report: a header describing the
@@ -42,6 +46,8 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "# e2e: one %d-byte record at a time, produced (linger.ms=0, acks=%s) then consumed (fetch.max.wait.ms=10),\n",
 				c.E2ESize, e2eAcks(c.Props))
 			fmt.Fprintf(&b, "#   for %v per server (%s); latency = produce call to record received (EndToEndLatency)\n", c.Duration, warm)
+		case KindGroups:
+			writeGroupsHeader(&b, &c, warm)
 		}
 	}
 	model := ""
@@ -63,6 +69,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	rows := [][]string{{"workload", "server", "records/s", "MB/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "records", "errors", "cpu client", "cpu server"}}
 	ratioAfter := []*Ratio{nil}
 	for _, wl := range c.workloads() {
+		if isGroupKind(wl.Kind) {
+			continue
+		}
 		last := -1
 		for _, res := range r.Results {
 			if res.Workload != wl.Name {
@@ -72,41 +81,19 @@ func (r *Report) WriteText(w io.Writer) error {
 			if l := res.Latency; l != nil {
 				p50, p99, p999, mx = fmt.Sprintf("%.3f", l.P50), fmt.Sprintf("%.3f", l.P99), fmt.Sprintf("%.3f", l.P999), fmt.Sprintf("%.3f", l.Max)
 			}
-			srvCPU := pct(res.ServerCPU)
-			if res.ServerCPU < 0 && r.inProcess(res.Server) {
-				srvCPU = "(in client)"
-			}
 			rows = append(rows, []string{res.Workload, res.Server, fmt.Sprintf("%.0f", res.RecordsPerSec), fmt.Sprintf("%.2f", res.MBPerSec),
-				p50, p99, p999, mx, fmt.Sprint(res.Records), fmt.Sprint(res.Errors), pct(res.ClientCPU), srvCPU})
+				p50, p99, p999, mx, fmt.Sprint(res.Records), fmt.Sprint(res.Errors), pct(res.ClientCPU), r.serverCPU(&res)})
 			ratioAfter = append(ratioAfter, nil)
 			last = len(rows) - 1
 		}
-		for i := range r.Ratios {
-			if r.Ratios[i].Workload == wl.Name && last >= 0 {
-				ratioAfter[last] = &r.Ratios[i]
-			}
-		}
+		r.ratioAt(ratioAfter, last, wl.Name)
 	}
-	width := make([]int, len(rows[0]))
-	for _, row := range rows {
-		for i, cell := range row {
-			width[i] = max(width[i], len(cell))
-		}
+	sep := ""
+	if len(rows) > 1 {
+		writeTable(&b, rows, ratioAfter)
+		sep = "\n"
 	}
-	for i, row := range rows {
-		var line strings.Builder
-		for j, cell := range row {
-			if j < 2 {
-				fmt.Fprintf(&line, "%-*s  ", width[j], cell)
-			} else {
-				fmt.Fprintf(&line, "%*s  ", width[j], cell)
-			}
-		}
-		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
-		if ra := ratioAfter[i]; ra != nil {
-			fmt.Fprintf(&b, "%-*s  %s\n", width[0], ra.Workload, ra.String())
-		}
-	}
+	r.writeGroupTables(&b, sep)
 	for _, res := range r.Results {
 		if res.FirstError != "" {
 			fmt.Fprintf(&b, "# %s on %s: %d errors, first: %s\n", res.Workload, res.Server, res.Errors, res.FirstError)
@@ -124,6 +111,34 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeTable writes rows in aligned columns (the first two left-aligned),
+// each followed by its ratio line if it has one.
+func writeTable(b *strings.Builder, rows [][]string, ratioAfter []*Ratio) {
+	notes := make([][]string, len(rows))
+	for i, ra := range ratioAfter {
+		if ra != nil {
+			notes[i] = []string{ra.String()}
+		}
+	}
+	writeTableNotes(b, rows, notes)
+}
+
+// ratioAt attaches workload's ratio to row last (if there is a row).
+func (r *Report) ratioAt(ratioAfter []*Ratio, last int, workload string) {
+	for i := range r.Ratios {
+		if r.Ratios[i].Workload == workload && last >= 0 {
+			ratioAfter[last] = &r.Ratios[i]
+		}
+	}
+}
+
+func (r *Report) serverCPU(res *Result) string {
+	if res.ServerCPU < 0 && r.inProcess(res.Server) {
+		return "(in client)"
+	}
+	return pct(res.ServerCPU)
 }
 
 func (r *Report) inProcess(server string) bool {
@@ -145,6 +160,9 @@ func e2eAcks(p Props) string {
 // String is e.g. "samsa/kfake throughput x1.20  p99 x0.80" (no p99 part
 // for workloads without latency).
 func (ra Ratio) String() string {
+	if ra.Median > 0 {
+		return fmt.Sprintf("%s/%s time: median x%.2f  max x%.2f", ra.Num, ra.Den, ra.Median, ra.Max)
+	}
 	s := fmt.Sprintf("%s/%s throughput x%.2f", ra.Num, ra.Den, ra.Throughput)
 	if ra.P99 > 0 {
 		s += fmt.Sprintf("  p99 x%.2f", ra.P99)
@@ -157,4 +175,93 @@ func pct(v float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.0f%%", v)
+}
+
+// writeGroupsHeader describes the group workloads.
+func writeGroupsHeader(b *strings.Builder, c *CompareConfig, warm string) {
+	hb := c.Heartbeat.Milliseconds()
+	fmt.Fprintf(b, "# groups: franz-go kgo members (%s balancer, heartbeat.interval.ms=%d, no fetching, no auto-commit) of one\n", c.GroupBalancer, hb)
+	fmt.Fprintf(b, "#   %d-partition topic, a fresh group per run; samsa has group.initial.rebalance.delay.ms=0, kfake no initial delay\n", c.GroupPartitions)
+	fmt.Fprintf(b, "#   join-N: N members started at once until each holds its partitions (all %d, none twice) and DescribeGroups\n", c.GroupPartitions)
+	fmt.Fprintf(b, "#   says Stable with N members; join-N+1: one more member joins that group, until the same holds for N+1;\n")
+	fmt.Fprintf(b, "#   median and max of %d runs. Members learn of a rebalance from their next heartbeat (every %d ms)", c.GroupRuns, hb)
+	if c.GroupBalancer == "cooperative-sticky" {
+		fmt.Fprintf(b, ", and a\n#   cooperative join+1 takes two rebalances (revoke, then assign)")
+	}
+	fmt.Fprintf(b, ".\n")
+	n := fmt.Sprintf("for %v", c.Duration)
+	if c.Commits > 0 {
+		n = fmt.Sprintf("%d requests", c.Commits)
+	}
+	fmt.Fprintf(b, "# commit-1p: a member's synchronous OffsetCommit of 1 partition, in a loop, %s per server (%s)", n, warm)
+	var more []string
+	if c.CommitBatch > 1 {
+		more = append(more, fmt.Sprintf("commit-%dp: %d partitions per request", c.CommitBatch, c.CommitBatch))
+	}
+	if c.Committers > 1 {
+		more = append(more, fmt.Sprintf("commit-%dx1p: %d members of one group committing concurrently, 1 partition each", c.Committers, c.Committers))
+	}
+	if len(more) > 0 {
+		fmt.Fprintf(b, ";\n#   %s", strings.Join(more, "; "))
+	}
+	fmt.Fprintf(b, "\n#   commits/s = OffsetCommit requests answered per second; latency = request to response\n")
+}
+
+// writeGroupTables writes the join and commit results, each workload's
+// servers followed by the ratio line; sep goes before the first table.
+func (r *Report) writeGroupTables(b *strings.Builder, sep string) {
+	c := r.Config
+	if !c.hasGroups() {
+		return
+	}
+	joins := [][]string{{"workload", "server", "median ms", "max ms", "mean ms", "min ms", "runs", "errors", "cpu client", "cpu server"}}
+	commits := [][]string{{"workload", "server", "commits/s", "partitions/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "commits", "errors", "cpu client", "cpu server"}}
+	joinRatios, commitRatios := []*Ratio{nil}, []*Ratio{nil}
+	for _, wl := range c.workloads() {
+		if !isGroupKind(wl.Kind) {
+			continue
+		}
+		for _, name := range wl.resultNames() {
+			last := -1
+			for i := range r.Results {
+				res := &r.Results[i]
+				if res.Workload != name {
+					continue
+				}
+				l := res.Latency
+				if l == nil {
+					l = &Latency{}
+				}
+				if wl.Kind == KindJoin {
+					joins = append(joins, []string{name, res.Server, fmt.Sprintf("%.1f", l.P50), fmt.Sprintf("%.1f", l.Max), fmt.Sprintf("%.1f", l.Mean),
+						fmt.Sprintf("%.1f", slices.Min(append([]float64{l.Max}, res.RunsMs...))), fmt.Sprint(res.Records), fmt.Sprint(res.Errors),
+						pct(res.ClientCPU), r.serverCPU(res)})
+					joinRatios = append(joinRatios, nil)
+					last = len(joins) - 1
+				} else {
+					commits = append(commits, []string{name, res.Server, fmt.Sprintf("%.0f", res.RecordsPerSec),
+						fmt.Sprintf("%.0f", res.RecordsPerSec*float64(res.Partitions)), fmt.Sprintf("%.3f", l.P50), fmt.Sprintf("%.3f", l.P99),
+						fmt.Sprintf("%.3f", l.P999), fmt.Sprintf("%.3f", l.Max), fmt.Sprint(res.Records), fmt.Sprint(res.Errors),
+						pct(res.ClientCPU), r.serverCPU(res)})
+					commitRatios = append(commitRatios, nil)
+					last = len(commits) - 1
+				}
+			}
+			if wl.Kind == KindJoin {
+				r.ratioAt(joinRatios, last, name)
+			} else {
+				r.ratioAt(commitRatios, last, name)
+			}
+		}
+	}
+	for _, t := range []struct {
+		rows   [][]string
+		ratios []*Ratio
+	}{{joins, joinRatios}, {commits, commitRatios}} {
+		if len(t.rows) > 1 {
+			b.WriteString(sep)
+			writeTable(b, t.rows, t.ratios)
+			sep = "\n"
+		}
+	}
 }

@@ -357,15 +357,7 @@ func (b *Broker) current() *zkharness.Process {
 // Running reports whether the broker process is alive.
 func (b *Broker) Running() bool {
 	p := b.current()
-	if p == nil {
-		return false
-	}
-	select {
-	case <-p.Done:
-		return false
-	default:
-		return true
-	}
+	return p != nil && p.Alive()
 }
 
 // exited returns an error describing the exit if the process has exited.

@@ -167,7 +167,7 @@ func TestCClientLoadGen(t *testing.T) {
 			cycles := func() int { return strings.Count(p.out.String(), "Starting the delete cycle") }
 			zkharness.WaitFor(t, 60*time.Second, func() error {
 				if p.Exited() {
-					return fmt.Errorf("load_gen exited early: %v", p.err)
+					return fmt.Errorf("load_gen exited early: %v", p.Err)
 				}
 				if n := cycles(); n < 1 || time.Since(start) < 2*time.Second {
 					return fmt.Errorf("load_gen: %d full cycles after %v", n, time.Since(start).Round(time.Millisecond))
@@ -175,7 +175,7 @@ func TestCClientLoadGen(t *testing.T) {
 				return nil
 			})
 			if p.Exited() {
-				t.Fatalf("load_gen exited on its own: %v\n%s", p.err, p.out.String())
+				t.Fatalf("load_gen exited on its own: %v\n%s", p.Err, p.out.String())
 			}
 			p.Kill()
 			out := p.out.String()

@@ -28,8 +28,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -108,13 +106,13 @@ func runTool(t testing.TB, timeout time.Duration, env []string, stdin string, na
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
 	cmd.SysProcAttr = procAttr()
-	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
+	cmd.Cancel = func() error { return zkharness.KillGroup(cmd.Process.Pid) }
 	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()
 	err := cmd.Run()
 	if cmd.Process != nil {
 		// Anything the tool forked and left behind in its group.
-		_ = killGroup(cmd.Process.Pid)
+		_ = zkharness.KillGroup(cmd.Process.Pid)
 	}
 	res := cmdResult{Stdout: stdout.String(), Stderr: stderr.String()}
 	if ctx.Err() != nil {
@@ -132,30 +130,10 @@ func runTool(t testing.TB, timeout time.Duration, env []string, stdin string, na
 	return res
 }
 
-// bgProc is a long-running external command (killed by Kill or cleanup).
+// bgProc is a long-running external tool with stdout and stderr combined.
 type bgProc struct {
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{}
-	err  error
-	once sync.Once
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	*zkharness.Background
+	out *zkharness.SyncBuffer
 }
 
 // startBackground starts a command with stdout and stderr combined, in its
@@ -165,37 +143,9 @@ func startBackground(t testing.TB, env []string, name string, args ...string) *b
 	cmd := exec.Command(name, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Dir = t.TempDir()
-	p := &bgProc{cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
-	cmd.Stdout = p.out
-	cmd.Stderr = p.out
-	cmd.SysProcAttr = procAttr()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", name, err)
-	}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(p.Kill)
-	return p
-}
-
-// Kill SIGKILLs the process group and waits for the process to be reaped.
-func (p *bgProc) Kill() {
-	p.once.Do(func() {
-		_ = killGroup(p.cmd.Process.Pid)
-		<-p.done
-	})
-}
-
-// Exited reports whether the process has exited on its own.
-func (p *bgProc) Exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
+	out := &zkharness.SyncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	return &bgProc{Background: zkharness.StartBackground(t, cmd), out: out}
 }
 
 // startServer starts a fresh server with zkharness.Start and then waits
@@ -383,16 +333,4 @@ func absTestdata(t testing.TB, name string) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// killGroup SIGKILLs a process group (pid is the group leader).
-func killGroup(pid int) error {
-	if pid <= 0 {
-		return nil
-	}
-	err := syscall.Kill(-pid, syscall.SIGKILL)
-	if errors.Is(err, syscall.ESRCH) {
-		return nil
-	}
-	return err
 }

@@ -323,15 +323,7 @@ func (s *Server) current() *Process {
 // Running reports whether the server process is alive.
 func (s *Server) Running() bool {
 	p := s.current()
-	if p == nil {
-		return false
-	}
-	select {
-	case <-p.Done:
-		return false
-	default:
-		return true
-	}
+	return p != nil && p.Alive()
 }
 
 func (s *Server) waitServing(t testing.TB) {

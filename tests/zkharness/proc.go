@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -149,4 +150,23 @@ func Poll(timeout time.Duration, cond func() error) error {
 			backoff *= 2
 		}
 	}
+}
+
+// StopGroup sends SIGSTOP to process group pid and waits until process
+// pid is really stopped (see Stopped), so a test that pauses a server
+// knows it can no longer answer anything.
+func StopGroup(pid int) error {
+	if err := syscall.Kill(-pid, syscall.SIGSTOP); err != nil {
+		return err
+	}
+	return Poll(10*time.Second, func() error {
+		ok, err := Stopped(pid)
+		if err != nil {
+			return ErrStop{Err: err}
+		}
+		if !ok {
+			return fmt.Errorf("process %d not stopped yet", pid)
+		}
+		return nil
+	})
 }

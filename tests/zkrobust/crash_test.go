@@ -334,6 +334,12 @@ func TestCrashUnderLoad(t *testing.T) {
 					if acked.Add(1) == target {
 						once.Do(func() { close(reached) })
 					}
+					// A request issued while the server was down waits
+					// in the client for the reconnect and then succeeds:
+					// stop on that success too, not only on an error.
+					if killing.Load() {
+						return
+					}
 				}
 			}()
 		}
