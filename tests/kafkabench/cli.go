@@ -413,11 +413,13 @@ func (a *addrList) Set(v string) error {
 
 func mainCompare(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("compare", "usage: kafkaperf -compare [flags]\n\n"+
-		"Starts Samsa (coordinator + one broker, fresh temporary directories) and franz-go's kfake (in this\n"+
-		"process, in memory), both on 127.0.0.1, and runs the same workloads on each, one server at a time:\n"+
+		"Starts Samsa (coordinator + one broker, fresh temporary directories) and franz-go's kfake (a\n"+
+		"child process, in memory), both on 127.0.0.1, and runs the same workloads on each, one server at a time:\n"+
 		"produce throughput per record size (acks=all), consume throughput of what was produced,\n"+
 		"end-to-end latency, and consumer groups (rebalance time for N members and for one more joining,\n"+
-		"OffsetCommit throughput). Prints one line per server and a samsa/kfake ratio line per workload.\n"+
+		"OffsetCommit throughput). Prints one line per server and a samsa/kfake ratio line per workload;\n"+
+		"produce, consume and e2e run in -rounds rounds, each server first equally often, and the ratio\n"+
+		"compares their medians.\n"+
 		"With -addr it benchmarks running servers instead.\n\nFlags:\n", stderr)
 	var cfg CompareConfig
 	var addrs addrList
@@ -426,6 +428,7 @@ func mainCompare(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.Var(&addrs, "addr", "benchmark a running server instead: name=host:port[,host:port] (repeatable)")
 	fs.DurationVar(&cfg.Duration, "duration", 5*time.Second, "produce and e2e: measured time per workload and server")
 	fs.DurationVar(&cfg.Warmup, "warmup", time.Second, "produce and e2e: untimed run first (0: none)")
+	fs.IntVar(&cfg.Rounds, "rounds", 2, "produce, consume and e2e: rounds, the server order reversed each round; ratios compare medians")
 	sizes := fs.String("sizes", "100,1024", "produce/consume record sizes in bytes")
 	fs.IntVar(&cfg.E2ESize, "e2e-size", 100, "e2e record size in bytes")
 	kinds := fs.String("workloads", strings.Join(AllKinds, ","), "workloads: "+strings.Join(AllKinds, ",")+" or all")

@@ -36,6 +36,12 @@ type CompareConfig struct {
 	Sizes    []int         `json:"sizes"`    // produce/consume record sizes (default 100, 1024)
 	E2ESize  int           `json:"e2e_size"` // e2e record size (default 100)
 	Kinds    []string      `json:"kinds"`    // default AllKinds
+	// Rounds repeats the produce, consume and e2e workloads, the server
+	// order reversed each round, and compares the servers' medians
+	// (default 2): which server runs first changes the memory it finds
+	// (on a VM the hypervisor charges first touches of freed memory), so
+	// each server runs first equally often. Group workloads run once.
+	Rounds int `json:"rounds"`
 	// Props are producer properties over ProducerDefaults (acks=all,
 	// linger.ms=5, batch.size=16384, compression none, idempotent).
 	Props Props `json:"producer_props,omitempty"`
@@ -73,6 +79,9 @@ func (c *CompareConfig) defaults() {
 	}
 	if len(c.Kinds) == 0 {
 		c.Kinds = AllKinds
+	}
+	if c.Rounds <= 0 {
+		c.Rounds = 2
 	}
 	if c.ConsumeTimeout <= 0 {
 		c.ConsumeTimeout = 10 * time.Second
@@ -196,10 +205,13 @@ func (c CompareConfig) Topics() []string {
 
 // Result is one workload on one server.
 type Result struct {
-	Workload      string  `json:"workload"`
-	Kind          string  `json:"kind"`
-	RecordSize    int     `json:"record_size"`
-	Server        string  `json:"server"`
+	Workload   string `json:"workload"`
+	Kind       string `json:"kind"`
+	RecordSize int    `json:"record_size"`
+	Server     string `json:"server"`
+	// Round is the round of a produce, consume or e2e result (1-based);
+	// 0 marks the median over the rounds (Report.Medians) and group results.
+	Round         int     `json:"round,omitempty"`
 	Records       int64   `json:"records"` // acknowledged, consumed or round trips
 	Bytes         int64   `json:"bytes"`
 	Errors        int64   `json:"errors"`
@@ -264,12 +276,21 @@ type Report struct {
 	Host     Host          `json:"host"`
 	Servers  []Target      `json:"servers"`
 	Results  []Result      `json:"results"`
-	Ratios   []Ratio       `json:"ratios,omitempty"`
-	Checks   []Check       `json:"checks,omitempty"`
+	// Medians are per workload and server the median over the rounds of
+	// each number (with two rounds: their mean), when there were several.
+	Medians []Result `json:"medians,omitempty"`
+	Ratios  []Ratio  `json:"ratios,omitempty"`
+	Checks  []Check  `json:"checks,omitempty"`
 }
 
-// Lookup returns the result of workload on server, or nil.
+// Lookup returns the result of workload on server, or nil: the median
+// over the rounds when there were several.
 func (r *Report) Lookup(workload, server string) *Result {
+	for i := range r.Medians {
+		if r.Medians[i].Workload == workload && r.Medians[i].Server == server {
+			return &r.Medians[i]
+		}
+	}
 	for i := range r.Results {
 		if r.Results[i].Workload == workload && r.Results[i].Server == server {
 			return &r.Results[i]
@@ -395,8 +416,8 @@ func (b *bench) measure(ctx context.Context, w workload, messages int64) (Result
 // quiesce precedes every measured run: sync(2), so that the page-cache
 // writeback of what an earlier run wrote (Samsa writes its log through
 // the page cache, as Kafka does) is not paid during a later run, possibly
-// the other server's; then a garbage collection of this process, which
-// holds the client and kfake; then a short pause.
+// the other server's; then a garbage collection of this process (the
+// client's); then a short pause.
 func quiesce() {
 	benchhost.SyncDisks()
 	runtime.GC()
@@ -537,12 +558,27 @@ func Run(ctx context.Context, cfg CompareConfig, targets []Target) (rep *Report,
 			}
 		}
 	}
+	for round := 1; round <= cfg.Rounds; round++ {
+		if err := runRound(ctx, rep, benches, round); err != nil {
+			return rep, err
+		}
+	}
+	rep.Medians = medians(rep.Results, cfg.Rounds)
+	return rep, ctx.Err()
+}
+
+// runRound runs every workload once per target (group workloads only in
+// round 1). The order of the targets alternates per workload and is
+// reversed in even rounds.
+func runRound(ctx context.Context, rep *Report, benches []*bench, round int) error {
+	cfg := &rep.Config
 	for i, w := range cfg.workloads() {
+		if isGroupKind(w.Kind) && round > 1 {
+			continue
+		}
 		order := append([]*bench(nil), benches...)
-		if i%2 == 1 {
-			for l, r := 0, len(order)-1; l < r; l, r = l+1, r-1 {
-				order[l], order[r] = order[r], order[l]
-			}
+		if (i+round-1)%2 == 1 {
+			slices.Reverse(order)
 		}
 		var messages int64
 		if w.Kind == KindConsume {
@@ -550,14 +586,14 @@ func Run(ctx context.Context, cfg CompareConfig, targets []Target) (rep *Report,
 			for j, b := range benches {
 				n, err := b.records(ctx, w.topic)
 				if err != nil {
-					return rep, fmt.Errorf("%s on %s: %w", w.Name, b.t.Name, err)
+					return fmt.Errorf("%s on %s: %w", w.Name, b.t.Name, err)
 				}
 				if j == 0 || n < messages {
 					messages = n
 				}
 			}
 			if messages == 0 {
-				return rep, fmt.Errorf("%s: nothing to consume (run the produce workload of the same size first)", w.Name)
+				return fmt.Errorf("%s: nothing to consume (run the produce workload of the same size first)", w.Name)
 			}
 		}
 		for _, b := range order {
@@ -568,19 +604,102 @@ func Run(ctx context.Context, cfg CompareConfig, targets []Target) (rep *Report,
 					b.progress("%-13s %-6s %s", r.Workload, b.t.Name, r.brief())
 				}
 				if err != nil {
-					return rep, fmt.Errorf("%s on %s: %w", w.Name, b.t.Name, err)
+					return fmt.Errorf("%s on %s: %w", w.Name, b.t.Name, err)
 				}
 				continue
 			}
 			res, err := b.measure(ctx, w, messages)
+			res.Round = round
 			if err != nil {
-				return rep, fmt.Errorf("%s on %s: %w", w.Name, b.t.Name, err)
+				return fmt.Errorf("%s on %s: %w", w.Name, b.t.Name, err)
 			}
 			rep.Results = append(rep.Results, res)
-			b.progress("%-13s %-6s %s", w.Name, b.t.Name, res.brief())
+			b.progress("%-13s %-6s round %d: %s", w.Name, b.t.Name, round, res.brief())
 		}
 	}
-	return rep, ctx.Err()
+	return nil
+}
+
+// medians combines the rounds of each produce, consume and e2e result
+// (none with a single round): every number is the median over the
+// rounds, counts are totals.
+func medians(results []Result, rounds int) []Result {
+	if rounds < 2 {
+		return nil
+	}
+	var out []Result
+	index := map[[2]string]int{}
+	var groups [][]Result
+	for _, r := range results {
+		if r.Round == 0 {
+			continue
+		}
+		k := [2]string{r.Workload, r.Server}
+		i, ok := index[k]
+		if !ok {
+			i = len(groups)
+			index[k] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], r)
+	}
+	for _, g := range groups {
+		m := g[0]
+		m.Round, m.Records, m.Bytes, m.Errors, m.Seconds = 0, 0, 0, 0, 0
+		for _, r := range g {
+			m.Records, m.Bytes, m.Errors, m.Seconds = m.Records+r.Records, m.Bytes+r.Bytes, m.Errors+r.Errors, m.Seconds+r.Seconds
+			if m.FirstError == "" {
+				m.FirstError = r.FirstError
+			}
+		}
+		med := func(f func(*Result) float64) float64 {
+			v := make([]float64, len(g))
+			for i := range g {
+				v[i] = f(&g[i])
+			}
+			return median(v)
+		}
+		m.RecordsPerSec = med(func(r *Result) float64 { return r.RecordsPerSec })
+		m.MBPerSec = med(func(r *Result) float64 { return r.MBPerSec })
+		m.ClientCPU = med(func(r *Result) float64 { return r.ClientCPU })
+		m.ServerCPU = med(func(r *Result) float64 { return r.ServerCPU })
+		if m.Latency != nil {
+			m.Latency = &Latency{
+				P50:  med(func(r *Result) float64 { return latOr0(r).P50 }),
+				P95:  med(func(r *Result) float64 { return latOr0(r).P95 }),
+				P99:  med(func(r *Result) float64 { return latOr0(r).P99 }),
+				P999: med(func(r *Result) float64 { return latOr0(r).P999 }),
+				Max:  med(func(r *Result) float64 { return latOr0(r).Max }),
+				Mean: med(func(r *Result) float64 { return latOr0(r).Mean }),
+			}
+			for _, r := range g {
+				m.Latency.Count += latOr0(&r).Count
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func latOr0(r *Result) Latency {
+	if r.Latency == nil {
+		return Latency{}
+	}
+	return *r.Latency
+}
+
+// median of v (the mean of the middle two for an even count).
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n == 0 {
+		return 0
+	}
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // ratios compares samsa with kfake when both ran, otherwise the second
@@ -649,8 +768,9 @@ func checks(rep *Report) []Check {
 				Got: fmt.Sprintf("samsa/kfake x%.2f", ra.Throughput), Met: ra.Throughput >= 1})
 		}
 	}
-	for _, r := range rep.Results {
-		if r.Server == ServerSamsa && r.Kind == KindE2E && r.Latency != nil {
+	for _, w := range rep.Config.workloads() {
+		r := rep.Lookup(w.Name, ServerSamsa)
+		if w.Kind == KindE2E && r != nil && r.Latency != nil {
 			out = append(out, Check{Workload: r.Workload, Goal: fmt.Sprintf("p99 < %g ms", E2ETargetP99),
 				Got: fmt.Sprintf("samsa p99 %.3f ms", r.Latency.P99), Met: r.Latency.P99 < E2ETargetP99})
 		}

@@ -29,8 +29,11 @@
 //   - groups: consumer groups against one running server (no Kafka tool
 //     does this): the group workloads of the comparison, below.
 //   - compare (-compare): starts Samsa (coordinator + one broker, fresh
-//     temporary directories, through tests/kafkaharness) and kfake (in
-//     this process), creates 1-partition topics, and runs the same
+//     temporary directories, through tests/kafkaharness) and kfake (a
+//     child process: this executable again, see ServeKfakeIfAsked, so
+//     its CPU is measured apart from the client's and the records it
+//     keeps in memory do not change the client's garbage collection),
+//     creates 1-partition topics, and runs the same
 //     workloads on each, one server at a time, order alternating per
 //     workload: unthrottled produce per record size (acks=all), consume
 //     of what was produced (the same count on every server), end-to-end

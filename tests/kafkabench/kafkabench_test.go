@@ -8,7 +8,9 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,6 +23,12 @@ import (
 	"github.com/samsa-kafka/samsa/tests/kafkaharness"
 	"github.com/samsa-kafka/samsa/tests/zkharness"
 )
+
+// TestMain lets StartKfake run this test binary as the kfake server.
+func TestMain(m *testing.M) {
+	ServeKfakeIfAsked()
+	os.Exit(m.Run())
+}
 
 var (
 	benchDuration = flag.Duration("kafkabench.duration", 2*time.Second, "BenchmarkBroker: measured time per produce/e2e workload and server")
@@ -234,8 +242,8 @@ func TestCompareSmoke(t *testing.T) {
 	if len(rep.Servers) != 2 || rep.Servers[0].Name != ServerSamsa || rep.Servers[1].Name != ServerKfake {
 		t.Fatalf("servers = %+v", rep.Servers)
 	}
-	if rep.Servers[0].PID == 0 || !rep.Servers[1].InProcess {
-		t.Errorf("samsa pid %d, kfake in process %v", rep.Servers[0].PID, rep.Servers[1].InProcess)
+	if rep.Servers[0].PID == 0 || rep.Servers[1].PID == 0 {
+		t.Errorf("samsa pid %d, kfake pid %d", rep.Servers[0].PID, rep.Servers[1].PID)
 	}
 	names := []string{"produce-100B", "produce-1KiB", "consume-100B", "consume-1KiB", "e2e-100B"}
 	for _, w := range names {
@@ -252,6 +260,17 @@ func TestCompareSmoke(t *testing.T) {
 				t.Errorf("%s on %s: latency %v", w, s, r.Latency)
 			} else if l := r.Latency; l != nil && (l.P50 <= 0 || l.P99 < l.P50 || l.P999 < l.P99 || l.Max < l.P999) {
 				t.Errorf("%s on %s: implausible latency %+v", w, s, *l)
+			}
+		}
+		for _, s := range AllServers {
+			var rounds []int
+			for _, r := range rep.Results {
+				if r.Workload == w && r.Server == s {
+					rounds = append(rounds, r.Round)
+				}
+			}
+			if !slices.Equal(rounds, []int{1, 2}) {
+				t.Errorf("%s on %s: rounds %v, want [1 2] (the default -rounds 2)", w, s, rounds)
 			}
 		}
 		if a, b := rep.Lookup(w, ServerSamsa), rep.Lookup(w, ServerKfake); a != nil && b != nil && strings.HasPrefix(w, "consume") && a.Records != b.Records {
@@ -443,7 +462,7 @@ func TestTextReport(t *testing.T) {
 	rep := &Report{
 		Config:  CompareConfig{Duration: 5 * time.Second, Sizes: []int{100}, Kinds: []string{KindProduce, KindConsume}},
 		Host:    Host{CPUs: 2},
-		Servers: []Target{{Name: ServerSamsa}, {Name: ServerKfake, InProcess: true}},
+		Servers: []Target{{Name: ServerSamsa}, {Name: ServerKfake}},
 		Results: []Result{
 			{Workload: "produce-100B", Kind: KindProduce, Server: ServerSamsa, RecordsPerSec: 1200, Latency: &Latency{P99: 8}, ClientCPU: 50, ServerCPU: 40},
 			{Workload: "produce-100B", Kind: KindProduce, Server: ServerKfake, RecordsPerSec: 1000, Latency: &Latency{P99: 10}, ClientCPU: 90, ServerCPU: -1},
@@ -460,12 +479,48 @@ func TestTextReport(t *testing.T) {
 	for _, want := range []string{
 		"produce-100B  samsa/kfake throughput x1.20  p99 x0.80\n",
 		"consume-100B  samsa/kfake throughput x0.50\n",
-		"(in client)",
 		"MISSED",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// TestMedians: rounds combine into medians (the mean of two), counts
+// into totals, and Lookup prefers the median; one round has none.
+func TestMedians(t *testing.T) {
+	res := []Result{
+		{Workload: "produce-100B", Server: ServerSamsa, Round: 1, Records: 10, RecordsPerSec: 100, ServerCPU: 40, Latency: &Latency{P99: 4, Count: 10}},
+		{Workload: "produce-100B", Server: ServerKfake, Round: 1, Records: 20, RecordsPerSec: 300},
+		{Workload: "produce-100B", Server: ServerSamsa, Round: 2, Records: 30, RecordsPerSec: 200, ServerCPU: 60, Latency: &Latency{P99: 8, Count: 30}},
+		{Workload: "produce-100B", Server: ServerSamsa, Round: 3, Records: 5, RecordsPerSec: 900, ServerCPU: 50, Latency: &Latency{P99: 1, Count: 5}},
+		{Workload: "join-2", Server: ServerSamsa, Records: 1},
+	}
+	if m := medians(res, 1); m != nil {
+		t.Errorf("one round: medians %+v", m)
+	}
+	m := medians(res[:3], 2)
+	if len(m) != 2 || m[0].Server != ServerSamsa || m[0].RecordsPerSec != 150 || m[0].Records != 40 || m[0].Round != 0 ||
+		m[0].ServerCPU != 50 || m[0].Latency.P99 != 6 || m[0].Latency.Count != 40 || m[1].RecordsPerSec != 300 {
+		t.Errorf("two rounds: medians %+v", m)
+	}
+	m = medians(res, 3)
+	if len(m) != 2 || m[0].RecordsPerSec != 200 || m[0].Latency.P99 != 4 || m[0].Records != 45 {
+		t.Errorf("three rounds: medians %+v", m)
+	}
+	rep := &Report{Results: res, Medians: m}
+	if r := rep.Lookup("produce-100B", ServerSamsa); r == nil || r.Round != 0 || r.RecordsPerSec != 200 {
+		t.Errorf("Lookup = %+v, want the median", r)
+	}
+	if r := rep.Lookup("join-2", ServerSamsa); r == nil || r.Records != 1 {
+		t.Errorf("Lookup(join-2) = %+v", r)
+	}
+	if row := resultRow(&res[2], true); row[1] != "samsa #2" {
+		t.Errorf("round row server %q", row[1])
+	}
+	if row := resultRow(&m[0], true); row[1] != "samsa median" {
+		t.Errorf("median row server %q", row[1])
 	}
 }
 
@@ -481,7 +536,7 @@ func TestGroupReport(t *testing.T) {
 	rep := &Report{
 		Config:  cfg,
 		Host:    Host{CPUs: 2},
-		Servers: []Target{{Name: ServerSamsa}, {Name: ServerKfake, InProcess: true}},
+		Servers: []Target{{Name: ServerSamsa}, {Name: ServerKfake}},
 		Results: []Result{
 			{Workload: "join-10", Kind: KindJoin, Server: ServerSamsa, Records: 2, RunsMs: []float64{20, 40}, Latency: &Latency{P50: 30, Max: 40}},
 			{Workload: "join-10+1", Kind: KindJoinOne, Server: ServerSamsa, Records: 2, RunsMs: []float64{200, 200}, Latency: &Latency{P50: 200, Max: 200}},

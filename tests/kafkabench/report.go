@@ -30,6 +30,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "# kafkabench: %s, client %s\n", strings.Join(names, " vs "), r.Host.Client)
 	fmt.Fprintf(&b, "# one broker, every topic 1 partition (RF 1); one server busy at a time, order alternating per workload;\n")
+	if c.Rounds > 1 {
+		fmt.Fprintf(&b, "#   produce, consume and e2e in %d rounds, the order reversed each round; ratios compare the medians (\"median\" rows)\n", c.Rounds)
+	}
 	fmt.Fprintf(&b, "#   before each measured run: sync(2) (no writeback of earlier runs' log writes during it) and a GC of this process\n")
 	warm := "no warm-up"
 	if c.Warmup > 0 {
@@ -73,18 +76,15 @@ func (r *Report) WriteText(w io.Writer) error {
 			continue
 		}
 		last := -1
-		for _, res := range r.Results {
-			if res.Workload != wl.Name {
-				continue
+		for _, set := range [][]Result{r.Results, r.Medians} {
+			for _, res := range set {
+				if res.Workload != wl.Name {
+					continue
+				}
+				rows = append(rows, resultRow(&res, len(r.Medians) > 0))
+				ratioAfter = append(ratioAfter, nil)
+				last = len(rows) - 1
 			}
-			p50, p99, p999, mx := "-", "-", "-", "-"
-			if l := res.Latency; l != nil {
-				p50, p99, p999, mx = fmt.Sprintf("%.3f", l.P50), fmt.Sprintf("%.3f", l.P99), fmt.Sprintf("%.3f", l.P999), fmt.Sprintf("%.3f", l.Max)
-			}
-			rows = append(rows, []string{res.Workload, res.Server, fmt.Sprintf("%.0f", res.RecordsPerSec), fmt.Sprintf("%.2f", res.MBPerSec),
-				p50, p99, p999, mx, fmt.Sprint(res.Records), fmt.Sprint(res.Errors), pct(res.ClientCPU), r.serverCPU(&res)})
-			ratioAfter = append(ratioAfter, nil)
-			last = len(rows) - 1
 		}
 		r.ratioAt(ratioAfter, last, wl.Name)
 	}
@@ -113,6 +113,23 @@ func (r *Report) WriteText(w io.Writer) error {
 	return err
 }
 
+// resultRow is one line of the produce/consume/e2e table; with rounds,
+// the server column names the round ("samsa #2") or the median.
+func resultRow(res *Result, rounds bool) []string {
+	server := res.Server
+	if rounds && res.Round > 0 {
+		server += fmt.Sprintf(" #%d", res.Round)
+	} else if rounds {
+		server += " median"
+	}
+	p50, p99, p999, mx := "-", "-", "-", "-"
+	if l := res.Latency; l != nil {
+		p50, p99, p999, mx = fmt.Sprintf("%.3f", l.P50), fmt.Sprintf("%.3f", l.P99), fmt.Sprintf("%.3f", l.P999), fmt.Sprintf("%.3f", l.Max)
+	}
+	return []string{res.Workload, server, fmt.Sprintf("%.0f", res.RecordsPerSec), fmt.Sprintf("%.2f", res.MBPerSec),
+		p50, p99, p999, mx, fmt.Sprint(res.Records), fmt.Sprint(res.Errors), pct(res.ClientCPU), pct(res.ServerCPU)}
+}
+
 // writeTable writes rows in aligned columns (the first two left-aligned),
 // each followed by its ratio line if it has one.
 func writeTable(b *strings.Builder, rows [][]string, ratioAfter []*Ratio) {
@@ -132,22 +149,6 @@ func (r *Report) ratioAt(ratioAfter []*Ratio, last int, workload string) {
 			ratioAfter[last] = &r.Ratios[i]
 		}
 	}
-}
-
-func (r *Report) serverCPU(res *Result) string {
-	if res.ServerCPU < 0 && r.inProcess(res.Server) {
-		return "(in client)"
-	}
-	return pct(res.ServerCPU)
-}
-
-func (r *Report) inProcess(server string) bool {
-	for _, t := range r.Servers {
-		if t.Name == server {
-			return t.InProcess
-		}
-	}
-	return false
 }
 
 func e2eAcks(p Props) string {
@@ -235,14 +236,14 @@ func (r *Report) writeGroupTables(b *strings.Builder, sep string) {
 				if wl.Kind == KindJoin {
 					joins = append(joins, []string{name, res.Server, fmt.Sprintf("%.1f", l.P50), fmt.Sprintf("%.1f", l.Max), fmt.Sprintf("%.1f", l.Mean),
 						fmt.Sprintf("%.1f", slices.Min(append([]float64{l.Max}, res.RunsMs...))), fmt.Sprint(res.Records), fmt.Sprint(res.Errors),
-						pct(res.ClientCPU), r.serverCPU(res)})
+						pct(res.ClientCPU), pct(res.ServerCPU)})
 					joinRatios = append(joinRatios, nil)
 					last = len(joins) - 1
 				} else {
 					commits = append(commits, []string{name, res.Server, fmt.Sprintf("%.0f", res.RecordsPerSec),
 						fmt.Sprintf("%.0f", res.RecordsPerSec*float64(res.Partitions)), fmt.Sprintf("%.3f", l.P50), fmt.Sprintf("%.3f", l.P99),
 						fmt.Sprintf("%.3f", l.P999), fmt.Sprintf("%.3f", l.Max), fmt.Sprint(res.Records), fmt.Sprint(res.Errors),
-						pct(res.ClientCPU), r.serverCPU(res)})
+						pct(res.ClientCPU), pct(res.ServerCPU)})
 					commitRatios = append(commitRatios, nil)
 					last = len(commits) - 1
 				}

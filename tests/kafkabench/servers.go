@@ -5,10 +5,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"strings"
 	"testing"
-
-	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/samsa-kafka/samsa/tests/benchhost"
 	"github.com/samsa-kafka/samsa/tests/kafkaharness"
@@ -18,7 +15,7 @@ import (
 // Server names.
 const (
 	ServerSamsa = "samsa" // our coordinator + one broker, separate processes
-	ServerKfake = "kfake" // franz-go's in-memory fake cluster, in this process
+	ServerKfake = "kfake" // franz-go's in-memory fake cluster, in a child process
 )
 
 // AllServers is the default comparison, in order.
@@ -29,9 +26,8 @@ type Target struct {
 	Name      string `json:"name"`
 	Bootstrap string `json:"bootstrap"`
 	Note      string `json:"note,omitempty"` // what it is and how it was started
-	PID       int    `json:"pid,omitempty"`  // broker process, for CPU accounting (0: none/unknown)
+	PID       int    `json:"pid,omitempty"`  // server process, for CPU accounting (0: none/unknown)
 	LogFile   string `json:"log_file,omitempty"`
-	InProcess bool   `json:"in_process,omitempty"` // its CPU is counted as the client's
 	// Owned servers were started by us and are thrown away afterwards;
 	// on others the run uses uniquely named topics and deletes them.
 	Owned bool `json:"owned"`
@@ -58,23 +54,6 @@ func StartSamsa(t testing.TB) Target {
 		note += " (" + fs + ")"
 	}
 	return Target{Name: ServerSamsa, Bootstrap: c.Bootstrap(), PID: b.Pid(), LogFile: b.LogFile, Owned: true, Note: note}
-}
-
-// StartKfake starts a one-broker kfake cluster in this process with the
-// given topics seeded (1 partition each); t.Cleanup closes it.
-func StartKfake(t testing.TB, topics ...string) Target {
-	t.Helper()
-	opts := []kfake.Opt{kfake.NumBrokers(1)}
-	if len(topics) > 0 {
-		opts = append(opts, kfake.SeedTopics(1, topics...))
-	}
-	c, err := kfake.NewCluster(opts...)
-	if err != nil {
-		t.Fatalf("kfake.NewCluster: %v", err)
-	}
-	t.Cleanup(c.Close)
-	return Target{Name: ServerKfake, Bootstrap: strings.Join(c.ListenAddrs(), ","), Owned: true, InProcess: true,
-		Note: "franz-go kfake " + modVersion("github.com/twmb/franz-go/pkg/kfake") + ", in this process, in memory (its CPU counts as the client's)"}
 }
 
 // StartServers starts the named servers (ServerSamsa, ServerKfake) in

@@ -25,6 +25,7 @@ import (
 )
 
 func main() {
+	kafkabench.ServeKfakeIfAsked() // when started as the benchmark's kfake server
 	// Interrupting stops the run, prints what was measured and stops the
 	// servers it started.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
