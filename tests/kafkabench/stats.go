@@ -116,3 +116,85 @@ func ms(ns int64) float64 { return float64(ns) / float64(time.Millisecond) }
 func clockMs(start, end time.Time) int32 {
 	return int32(end.UnixMilli() - start.UnixMilli())
 }
+
+// medians combines the rounds of each produce, consume and e2e result
+// (none with a single round): every number is the median over the
+// rounds, counts are totals.
+func medians(results []Result, rounds int) []Result {
+	if rounds < 2 {
+		return nil
+	}
+	var out []Result
+	index := map[[2]string]int{}
+	var groups [][]Result
+	for _, r := range results {
+		if r.Round == 0 {
+			continue
+		}
+		k := [2]string{r.Workload, r.Server}
+		i, ok := index[k]
+		if !ok {
+			i = len(groups)
+			index[k] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], r)
+	}
+	for _, g := range groups {
+		m := g[0]
+		m.Round, m.Records, m.Bytes, m.Errors, m.Seconds = 0, 0, 0, 0, 0
+		for _, r := range g {
+			m.Records, m.Bytes, m.Errors, m.Seconds = m.Records+r.Records, m.Bytes+r.Bytes, m.Errors+r.Errors, m.Seconds+r.Seconds
+			if m.FirstError == "" {
+				m.FirstError = r.FirstError
+			}
+		}
+		med := func(f func(*Result) float64) float64 {
+			v := make([]float64, len(g))
+			for i := range g {
+				v[i] = f(&g[i])
+			}
+			return median(v)
+		}
+		m.RecordsPerSec = med(func(r *Result) float64 { return r.RecordsPerSec })
+		m.MBPerSec = med(func(r *Result) float64 { return r.MBPerSec })
+		m.ClientCPU = med(func(r *Result) float64 { return r.ClientCPU })
+		m.ServerCPU = med(func(r *Result) float64 { return r.ServerCPU })
+		if m.Latency != nil {
+			m.Latency = &Latency{
+				P50:  med(func(r *Result) float64 { return latOr0(r).P50 }),
+				P95:  med(func(r *Result) float64 { return latOr0(r).P95 }),
+				P99:  med(func(r *Result) float64 { return latOr0(r).P99 }),
+				P999: med(func(r *Result) float64 { return latOr0(r).P999 }),
+				Max:  med(func(r *Result) float64 { return latOr0(r).Max }),
+				Mean: med(func(r *Result) float64 { return latOr0(r).Mean }),
+			}
+			for _, r := range g {
+				m.Latency.Count += latOr0(&r).Count
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func latOr0(r *Result) Latency {
+	if r.Latency == nil {
+		return Latency{}
+	}
+	return *r.Latency
+}
+
+// median of v (the mean of the middle two for an even count).
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n == 0 {
+		return 0
+	}
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
