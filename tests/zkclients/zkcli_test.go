@@ -98,9 +98,12 @@ var (
 	// ZooKeeperMain's watcher prints "\nWATCHER::" then "\n"+event, each
 	// with println, from the event thread.
 	zkCliWatcherRE = regexp.MustCompile(`\nWATCHER::\n\n(WatchedEvent [^\n]*)\n`)
-	zkCliTimeRE    = regexp.MustCompile(`^([cm]time = )(.*)$`)
-	zkCliZxidRE    = regexp.MustCompile(`^([cmp]Zxid = )(0x[0-9a-f]+)$`)
-	zkCliOwnerRE   = regexp.MustCompile(`^(ephemeralOwner = )(0x[0-9a-f]+)$`)
+	// The Closed event of "quit" may be cut off by System.exit after its
+	// "\nWATCHER::" line, before the event itself.
+	zkCliCutWatcherRE = regexp.MustCompile(`\nWATCHER::\n*$`)
+	zkCliTimeRE       = regexp.MustCompile(`^([cm]time = )(.*)$`)
+	zkCliZxidRE       = regexp.MustCompile(`^([cmp]Zxid = )(0x[0-9a-f]+)$`)
+	zkCliOwnerRE      = regexp.MustCompile(`^(ephemeralOwner = )(0x[0-9a-f]+)$`)
 	// getEphemerals prints a java.util.List of absolute paths, in the
 	// server's (hash) order.
 	zkCliPathListRE = regexp.MustCompile(`^\[(/[^\]]*)\]$`)
@@ -129,6 +132,7 @@ func normalizeZkCli(r cmdResult, addr string) string {
 		}
 		return ""
 	})
+	out = zkCliCutWatcherRE.ReplaceAllString(out, "")
 	lines := splitLines(out)
 	for i, l := range lines {
 		switch {
