@@ -3,6 +3,7 @@ package replica
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -84,11 +85,7 @@ func (a *alterSender) run(ctx context.Context) {
 func (a *alterSender) batch() []*isrChange {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := make([]*isrChange, 0, len(a.unsent))
-	for _, c := range a.unsent {
-		out = append(out, c)
-	}
-	return out
+	return slices.Collect(maps.Values(a.unsent))
 }
 
 // request builds AlterIsr v0 for a batch.

@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -149,7 +150,7 @@ func CreateTopics(ctx context.Context, addr string, specs []TopicSpec, timeout t
 	for len(pending) > 0 {
 		req := kmsg.NewPtrCreateTopicsRequest()
 		req.TimeoutMillis = 30000
-		for _, name := range sortedNames(pending) {
+		for _, name := range slices.Sorted(maps.Keys(pending)) {
 			req.Topics = append(req.Topics, requestTopic(pending[name]))
 		}
 		resp, err := req.RequestWith(ctx, cl)
@@ -175,7 +176,7 @@ func CreateTopics(ctx context.Context, addr string, specs []TopicSpec, timeout t
 		}
 		select {
 		case <-ctx.Done():
-			for _, n := range sortedNames(pending) {
+			for _, n := range slices.Sorted(maps.Keys(pending)) {
 				log.WithField("topic", n).Errorf("create-topics: Not able to auto-create topic %s (waited for %v): %s", n, timeout, lastErr[n])
 				refused = append(refused, fmt.Errorf("%s: not created within %v: %s", n, timeout, lastErr[n]))
 			}
@@ -217,7 +218,7 @@ func requestTopic(s TopicSpec) kmsg.CreateTopicsRequestTopic {
 	t.Topic = s.Name
 	t.NumPartitions = s.Partitions
 	t.ReplicationFactor = s.Replicas
-	for _, k := range sortedKeys(s.Configs) {
+	for _, k := range slices.Sorted(maps.Keys(s.Configs)) {
 		c := kmsg.NewCreateTopicsRequestTopicConfig()
 		c.Name = k
 		v := s.Configs[k]
@@ -229,7 +230,7 @@ func requestTopic(s TopicSpec) kmsg.CreateTopicsRequestTopic {
 
 func describeSpec(s TopicSpec) string {
 	d := fmt.Sprintf("%s (partitions %s, replication factor %s", s.Name, orDefault(int(s.Partitions)), orDefault(int(s.Replicas)))
-	for _, k := range sortedKeys(s.Configs) {
+	for _, k := range slices.Sorted(maps.Keys(s.Configs)) {
 		d += fmt.Sprintf(", %s=%s", k, s.Configs[k])
 	}
 	return d + ")"
@@ -252,22 +253,4 @@ func errorText(code int16, msg *string) string {
 		text += ": " + *msg
 	}
 	return text
-}
-
-func sortedNames(m map[string]TopicSpec) []string {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

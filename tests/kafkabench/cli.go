@@ -515,10 +515,16 @@ func mainCompare(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return runAndReport(ctx, cfg, targets, *asJSON, stdout, stderr)
 }
 
-// runAndReport runs the comparison and writes its report.
-func runAndReport(ctx context.Context, cfg CompareConfig, targets []Target, asJSON bool, stdout, stderr io.Writer) int {
-	rep, runErr := Run(ctx, cfg, targets)
-	if rep != nil && len(rep.Results) > 0 {
+// report is what finish writes: a comparison or replication report.
+type report interface {
+	WriteJSON(io.Writer) error
+	WriteText(io.Writer) error
+}
+
+// finish writes rep (as JSON or text) when it holds results, then
+// reports runErr; the exit code is 1 if either failed.
+func finish(has bool, rep report, runErr error, asJSON bool, stdout, stderr io.Writer) int {
+	if has {
 		var err error
 		if asJSON {
 			err = rep.WriteJSON(stdout)
@@ -533,6 +539,15 @@ func runAndReport(ctx context.Context, cfg CompareConfig, targets []Target, asJS
 	if runErr != nil {
 		fmt.Fprintf(stderr, "kafkaperf: %v\n", runErr)
 		return 1
+	}
+	return 0
+}
+
+// runAndReport runs the comparison and writes its report.
+func runAndReport(ctx context.Context, cfg CompareConfig, targets []Target, asJSON bool, stdout, stderr io.Writer) int {
+	rep, runErr := Run(ctx, cfg, targets)
+	if code := finish(rep != nil && len(rep.Results) > 0, rep, runErr, asJSON, stdout, stderr); code != 0 {
+		return code
 	}
 	for _, r := range rep.Results {
 		if r.Errors > 0 {

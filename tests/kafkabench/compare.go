@@ -257,16 +257,7 @@ type Check struct {
 }
 
 // Host describes the machine everything ran on.
-type Host struct {
-	CPUs       int    `json:"cpus"`
-	CPUModel   string `json:"cpu_model,omitempty"`
-	GOOS       string `json:"goos"`
-	GOARCH     string `json:"goarch"`
-	GoVersion  string `json:"go_version"`
-	Client     string `json:"client"`
-	GOMAXPROCS int    `json:"gomaxprocs"`
-	LoadAvg    string `json:"loadavg,omitempty"`
-}
+type Host = benchhost.Host
 
 // Report is a whole comparison.
 type Report struct {
@@ -525,9 +516,7 @@ func Run(ctx context.Context, cfg CompareConfig, targets []Target) (rep *Report,
 	}
 	rep = &Report{
 		Start: time.Now(), Config: cfg, Servers: targets, Producer: peff,
-		Host: Host{CPUs: runtime.NumCPU(), CPUModel: benchhost.CPUModel(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
-			GoVersion: runtime.Version(), Client: "github.com/twmb/franz-go " + modVersion("github.com/twmb/franz-go"),
-			GOMAXPROCS: runtime.GOMAXPROCS(0), LoadAvg: benchhost.LoadAvg()},
+		Host: benchhost.Describe("github.com/twmb/franz-go " + modVersion("github.com/twmb/franz-go")),
 	}
 	if len(targets) == 0 {
 		return rep, errors.New("no servers to benchmark")

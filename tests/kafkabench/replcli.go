@@ -81,20 +81,5 @@ func mainReplication(ctx context.Context, args []string, stdout, stderr io.Write
 		return 1
 	}
 	rep, runErr := RunReplication(ctx, cfg, rc)
-	if rep != nil && (len(rep.Results) > 0 || len(rep.Failovers) > 0) {
-		if *asJSON {
-			err = rep.WriteJSON(stdout)
-		} else {
-			err = rep.WriteText(stdout)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "kafkaperf: writing the report: %v\n", err)
-			return 1
-		}
-	}
-	if runErr != nil {
-		fmt.Fprintf(stderr, "kafkaperf: %v\n", runErr)
-		return 1
-	}
-	return 0
+	return finish(rep != nil && (len(rep.Results) > 0 || len(rep.Failovers) > 0), rep, runErr, *asJSON, stdout, stderr)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -217,9 +216,7 @@ func RunReplication(ctx context.Context, cfg ReplConfig, rc *ReplCluster) (rep *
 	delete(eff, "enable.idempotence")
 	rep = &ReplReport{
 		Start: time.Now(), Config: cfg, Producer: eff,
-		Host: Host{CPUs: runtime.NumCPU(), CPUModel: benchhost.CPUModel(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
-			GoVersion: runtime.Version(), Client: "github.com/twmb/franz-go " + modVersion("github.com/twmb/franz-go"),
-			GOMAXPROCS: runtime.GOMAXPROCS(0), LoadAvg: benchhost.LoadAvg()},
+		Host: benchhost.Describe("github.com/twmb/franz-go " + modVersion("github.com/twmb/franz-go")),
 		Cluster: fmt.Sprintf("Samsa coordinator + brokers 1-3 (%s), zookeeper.session.timeout.ms=%d",
 			rc.C.Bootstrap(), cfg.SessionTimeout.Milliseconds()),
 	}

@@ -40,16 +40,7 @@ func (r *ReplReport) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "#   gap ms = longest time between two successive acknowledgements (the client's unavailability window), start\n")
 		fmt.Fprintf(&b, "#   relative to the signal; then the broker restarts and rejoin ms runs until the full ISR is back\n")
 	}
-	model := ""
-	if r.Host.CPUModel != "" {
-		model = ", " + r.Host.CPUModel
-	}
-	load := ""
-	if r.Host.LoadAvg != "" {
-		load = ", load average " + r.Host.LoadAvg + " at start"
-	}
-	fmt.Fprintf(&b, "# host: %d CPUs%s, %s/%s, %s%s; the client and the servers share them\n",
-		r.Host.CPUs, model, r.Host.GOOS, r.Host.GOARCH, r.Host.GoVersion, load)
+	b.WriteString(r.Host.Line())
 	if len(r.Results) > 0 {
 		b.WriteString("\n")
 		r.writeProduce(&b)

@@ -53,16 +53,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			writeGroupsHeader(&b, &c, warm)
 		}
 	}
-	model := ""
-	if r.Host.CPUModel != "" {
-		model = ", " + r.Host.CPUModel
-	}
-	load := ""
-	if r.Host.LoadAvg != "" {
-		load = ", load average " + r.Host.LoadAvg + " at start"
-	}
-	fmt.Fprintf(&b, "# host: %d CPUs%s, %s/%s, %s%s; the client and the servers share them\n",
-		r.Host.CPUs, model, r.Host.GOOS, r.Host.GOARCH, r.Host.GoVersion, load)
+	b.WriteString(r.Host.Line())
 	fmt.Fprintf(&b, "#   cpu = CPU used during the run, %% of one core (host max %d%%); MB = 2^20 bytes of record values\n", 100*r.Host.CPUs)
 	for _, t := range r.Servers {
 		fmt.Fprintf(&b, "# %-6s %s  %s\n", t.Name, t.Bootstrap, t.Note)

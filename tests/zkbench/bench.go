@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -163,16 +162,7 @@ type Ratio struct {
 }
 
 // Host describes the machine everything ran on.
-type Host struct {
-	CPUs       int    `json:"cpus"`
-	CPUModel   string `json:"cpu_model,omitempty"`
-	GOOS       string `json:"goos"`
-	GOARCH     string `json:"goarch"`
-	GoVersion  string `json:"go_version"`
-	Client     string `json:"client"`
-	GOMAXPROCS int    `json:"gomaxprocs"`
-	LoadAvg    string `json:"loadavg,omitempty"` // /proc/loadavg (1, 5, 15 min) when the run started
-}
+type Host = benchhost.Host
 
 // Report is a whole comparison.
 type Report struct {
@@ -216,8 +206,7 @@ func Run(ctx context.Context, cfg Config, targets []Target) (rep *Report, err er
 	cfg.defaults()
 	rep = &Report{
 		Start: time.Now(), Config: cfg, Servers: targets,
-		Host: Host{CPUs: runtime.NumCPU(), CPUModel: benchhost.CPUModel(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
-			GoVersion: runtime.Version(), Client: clientVersion(), GOMAXPROCS: runtime.GOMAXPROCS(0), LoadAvg: benchhost.LoadAvg()},
+		Host: benchhost.Describe(clientVersion()),
 	}
 	if len(targets) == 0 {
 		return rep, errors.New("no servers to benchmark")

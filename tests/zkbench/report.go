@@ -39,16 +39,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "#   ops/s = watch events/s, latency = setData call to event; an event missing %v after its\n", LostAfter)
 		fmt.Fprintf(&b, "#   setData completed counts as LOST (the watcher re-arms)\n")
 	}
-	model := ""
-	if r.Host.CPUModel != "" {
-		model = ", " + r.Host.CPUModel
-	}
-	load := ""
-	if r.Host.LoadAvg != "" {
-		load = ", load average " + r.Host.LoadAvg + " at start"
-	}
-	fmt.Fprintf(&b, "# host: %d CPUs%s, %s/%s, %s%s; the client and the servers share them\n",
-		r.Host.CPUs, model, r.Host.GOOS, r.Host.GOARCH, r.Host.GoVersion, load)
+	b.WriteString(r.Host.Line())
 	fmt.Fprintf(&b, "#   (one server busy at a time). cpu = CPU used during the run, %% of one core (host max %d%%):\n", 100*r.Host.CPUs)
 	fmt.Fprintf(&b, "#   when client+server approach the max, the host and the client, not the server, set the pace\n")
 	for _, t := range r.Servers {
