@@ -39,34 +39,23 @@ type pendingAck struct {
 	minISR int
 }
 
+// handleProduce runs a lone request as a produce group of one (see
+// handleProduceGroup). acks=0 gets no response; a failure there closes
+// the connection, as in Kafka, so the client learns of it.
 func (s *Server) handleProduce(ctx context.Context, c *conn, h protocol.Header, r kmsg.Request) (kmsg.Response, error) {
 	req := r.(*kmsg.ProduceRequest)
-	resp := newProduceResponse(req)
-	var waits []pendingAck
-	failed := false
-	for ti, rt := range req.Topics {
-		for pi, rp := range rt.Partitions {
-			out := &resp.Topics[ti].Partitions[pi]
-			w, err := s.produceOne(c, h, req, rt.Topic, rp)
-			if err != nil {
-				failed = true
-				setProduceError(out, h, err)
-				continue
-			}
-			out.BaseOffset, out.LogAppendTime, out.LogStartOffset = w.base, w.appendTime, w.part.Log().LogStartOffset()
-			if req.Acks == -1 {
-				waits = append(waits, pendingAck{part: w.part, resp: out, offset: w.last + 1, minISR: s.Replicas.MinISR(rt.Topic)})
+	resp := s.handleProduceGroup(ctx, c, []inbound{{h: h, req: req}})[0]
+	if req.Acks != 0 {
+		return resp, nil
+	}
+	for _, t := range resp.(*kmsg.ProduceResponse).Topics {
+		for _, p := range t.Partitions {
+			if p.ErrorCode != 0 {
+				return nil, errAcksZeroFailed
 			}
 		}
 	}
-	if req.Acks == 0 {
-		if failed {
-			return nil, errAcksZeroFailed
-		}
-		return nil, nil
-	}
-	s.awaitAcks(ctx, time.Duration(req.TimeoutMillis)*time.Millisecond, waits)
-	return resp, nil
+	return nil, nil
 }
 
 // newProduceResponse is a response with every requested partition at
@@ -92,24 +81,6 @@ func setProduceError(out *kmsg.ProduceResponseTopicPartition, h protocol.Header,
 		msg := err.Error()
 		out.ErrorMessage = &msg
 	}
-}
-
-type appended struct {
-	part       *replica.Partition
-	base, last int64
-	appendTime int64
-}
-
-func (s *Server) produceOne(c *conn, h protocol.Header, req *kmsg.ProduceRequest, topic string, rp kmsg.ProduceRequestTopicPartition) (appended, error) {
-	part, batches, err := s.produceTarget(c, h, req, topic, rp)
-	if err != nil {
-		return appended{}, err
-	}
-	info, err := part.Append(batches, req.Acks, s.Replicas.MinISR(topic), time.Now())
-	if err != nil {
-		return appended{}, err
-	}
-	return appended{part: part, base: info.FirstOffset, last: info.LastOffset, appendTime: info.LogAppendTime}, nil
 }
 
 // produceTarget runs the checks before a partition's append and returns
@@ -161,9 +132,9 @@ func (s *Server) awaitAcks(ctx context.Context, timeout time.Duration, waits []p
 }
 
 // handleProduceGroup answers produce requests that queued up together on
-// one connection (conn.handleLoop gathers them; none has acks=0). Each is
-// checked and answered as handleProduce would answer it, but all their
-// batches for one partition are appended together
+// one connection (conn.gatherProduce; only a lone request, through
+// handleProduce, may have acks=0). Each is checked and answered on its
+// own, but all their batches for one partition are appended together
 // (replica.Partition.AppendGroup: one write), partitions in order of
 // first appearance, before any acks=all wait. Each request's timeout
 // counts from the start of the group.
