@@ -41,6 +41,8 @@ type conn struct {
 	estab  time.Time
 	closed chan struct{}
 	once   sync.Once
+	// unlistOnce guards leaving Server.conns (close or connGone).
+	unlistOnce sync.Once
 
 	// Set by the reader during the handshake; read by 4lw under db.mu.
 	sessionID atomic.Int64
@@ -241,7 +243,7 @@ func (c *conn) writeLoop() {
 			return
 		}
 		if n := len(batch); n > 0 && batch[n-1].close {
-			c.close()
+			c.closeAfterReply()
 			return
 		}
 	}
@@ -270,10 +272,20 @@ func (c *conn) writeOne(w *bufio.Writer, m *outMsg) bool {
 	c.s.stats.sent.Add(1)
 	if m.close {
 		w.Flush()
-		c.close()
+		c.closeAfterReply()
 		return false
 	}
 	return true
+}
+
+// closeAfterReply closes the connection after its last reply (a 4lw,
+// closeSession), leaving the connection table first: a client that sees
+// the close and connects again must not find the old connection still
+// listed by cons or counted against maxClientCnxns. The writer holds no
+// db lock here (connMu is never held with db.mu).
+func (c *conn) closeAfterReply() {
+	c.s.unlist(c)
+	c.close()
 }
 
 func (c *conn) releaseBatch(ms []outMsg) {

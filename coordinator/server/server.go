@@ -217,15 +217,23 @@ func (s *Server) admit(nc net.Conn) (*conn, bool) {
 	return c, true
 }
 
+// unlist removes c from the connection table and the per-address
+// counts, once; never with db.mu held.
+func (s *Server) unlist(c *conn) {
+	c.unlistOnce.Do(func() {
+		s.connMu.Lock()
+		delete(s.conns, c)
+		if s.perIP[c.ip]--; s.perIP[c.ip] <= 0 {
+			delete(s.perIP, c.ip)
+		}
+		s.connMu.Unlock()
+	})
+}
+
 // connGone forgets a closed connection. Its session lives on until it
 // expires or the client reconnects; its watches die with it.
 func (s *Server) connGone(c *conn) {
-	s.connMu.Lock()
-	delete(s.conns, c)
-	if s.perIP[c.ip]--; s.perIP[c.ip] <= 0 {
-		delete(s.perIP, c.ip)
-	}
-	s.connMu.Unlock()
+	s.unlist(c) // unless closeAfterReply did already
 	d := s.db
 	d.mu.Lock()
 	if id := c.sessionID.Load(); id != 0 && d.owners[id] == c {
